@@ -1,0 +1,243 @@
+"""The `postloan` command: serve, migrate, createadmin, demo, audit, business-date, pii, manage."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+DEMO_PASSWORD_SUFFIX = "-Demo-2026"
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postloan.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 1) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate(verbosity=1)
+    return 0
+
+
+def _set_modules_env(modules_arg: str | None) -> int:
+    if not modules_arg:
+        return 0
+    from postloan import modules
+
+    wanted = [m.strip() for m in modules_arg.split(",") if m.strip()]
+    unknown = modules.unknown_codes(wanted)
+    if unknown:
+        print(f"unknown module(s): {', '.join(unknown)}; available: platform, {', '.join(modules.known_codes())}",
+              file=sys.stderr)
+        return 2
+    os.environ["POSTLOAN_MODULES"] = ",".join(m for m in wanted if m != "platform") or "platform"
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if _set_modules_env(args.modules):
+        return 2
+    _setup()
+    from django.conf import settings
+
+    if args.dev:
+        from django.core.management import call_command
+
+        call_command("runserver", f"{args.host}:{args.port}", use_reloader=False)
+        return 0
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    print(f"postloan serving on http://{args.host}:{args.port}/ ({args.workers} workers, data in "
+          f"{settings.DATA_DIR})", flush=True)
+    Granian(
+        "postloan.wsgi:application",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.WSGI,
+        workers=args.workers,
+        blocking_threads=args.threads,
+    ).serve()
+    return 0
+
+
+def _ensure_institution(name: str = "演示消费金融有限公司", code: str = "DEMO"):  # type: ignore[no-untyped-def]
+    from postloan.platform import services
+
+    institution = services.default_institution()
+    if institution is None:
+        institution = services.create_institution(code=code, name=name, business_date=dt.date.today())
+    return institution
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate(verbosity=0)
+    from django.core.exceptions import ValidationError
+
+    from postloan.platform import services
+    from postloan.platform.models import OrgUnit, Role
+
+    password = args.password or os.environ.get("POSTLOAN_ADMIN_PASSWORD") or ""
+    if not password:
+        if not sys.stdin.isatty():
+            print("give --password or POSTLOAN_ADMIN_PASSWORD when not on a terminal", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password: ")
+    institution = _ensure_institution()
+    root = OrgUnit.objects.filter(institution=institution, parent=None).first()
+    try:
+        services.create_user(actor=None, institution=institution, username=args.username, password=password,
+                             roles=list(Role.objects.filter(code="administrator")), org_unit=root,
+                             data_scope="all", is_superuser=True)
+    except ValidationError as exc:
+        print("; ".join(exc.messages), file=sys.stderr)
+        return 1
+    print(f"administrator {args.username!r} created in {institution.name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate(verbosity=0)
+    from postloan.platform.demo import DEMO_USERS, create_demo_institution
+
+    institution, created = create_demo_institution(password_suffix=DEMO_PASSWORD_SUFFIX)
+    url = f"http://{args.host}:{args.port}/"
+    print(f"\npostloan demo — {institution.name}, business date {institution.business_date}")
+    print("(created now)" if created else "(already present, reused)")
+    if args.loans:
+        print(f"note: --loans {args.loans} needs the servicing ledger and the portfolio generator, "
+              "which are not in this build yet; the demo institution has no loans.")
+    print(f"\nOpen {url} and sign in as one of (password = username + {DEMO_PASSWORD_SUFFIX}):")
+    for username, role, _unit, _scope in DEMO_USERS:
+        print(f"  {username:<10} {username + DEMO_PASSWORD_SUFFIX:<22} {role}")
+    print(flush=True)
+    if args.no_serve:
+        return 0
+    args.modules, args.dev, args.workers, args.threads = None, False, args.workers, 4
+    return cmd_serve(args)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    _setup()
+    from postloan.platform.audit import verify_chain
+    from postloan.platform.models import AuditHead
+
+    broken = verify_chain()
+    if broken is not None:
+        print(f"audit trail BROKEN at row {broken.seq}: {broken.reason}", file=sys.stderr)
+        return 1
+    head = AuditHead.objects.filter(pk=1).first()
+    print(f"audit trail intact: {head.last_seq if head else 0} rows verified")
+    return 0
+
+
+def cmd_business_date(args: argparse.Namespace) -> int:
+    _setup()
+    from postloan.platform import services
+
+    institution = services.default_institution()
+    if institution is None:
+        print("no institution yet; run `postloan demo` or `postloan createadmin` first", file=sys.stderr)
+        return 1
+    if args.set:
+        if not args.reason:
+            print("--reason is required with --set", file=sys.stderr)
+            return 2
+        institution = services.set_business_date(actor=None, institution=institution,
+                                                 new_date=dt.date.fromisoformat(args.set), reason=args.reason)
+    print(institution.business_date.isoformat())
+    return 0
+
+
+def cmd_pii(args: argparse.Namespace) -> int:
+    if args.action == "new-key":
+        from postloan.platform.pii import new_key_spec
+
+        print(new_key_spec(args.key_id))
+        return 0
+    _setup()
+    from postloan.platform.pii_rotation import rotate_all
+
+    counts = rotate_all()
+    for label, n in counts.items():
+        print(f"{label}: {n} rows re-encrypted with the current key")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["postloan manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="postloan", description="postloan post-loan management platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(fn=fn)
+        return p
+
+    def server_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        p.add_argument("--workers", type=int, default=2, help="granian worker processes (default 2)")
+
+    p = add("serve", cmd_serve, "Serve the web app and API with granian (WSGI).")
+    server_args(p)
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    p.add_argument("--modules", help="comma list of modules to serve (the platform is always on)")
+    p.add_argument("--dev", action="store_true", help="use Django's development server instead")
+
+    add("migrate", cmd_migrate, "Create or upgrade the database tables.")
+
+    p = add("createadmin", cmd_createadmin, "Create an administrator (superuser) account.")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--password", help="or POSTLOAN_ADMIN_PASSWORD; prompted on a terminal otherwise")
+
+    p = add("demo", cmd_demo, "Create a demo institution with one user per role, print the logins, serve.")
+    server_args(p)
+    p.add_argument("--loans", type=int, default=0, help="size of the demo portfolio (needs the servicing module)")
+    p.add_argument("--no-serve", action="store_true", help="set up and print the logins, do not serve")
+
+    p = add("audit", cmd_audit, "Audit trail tools.")
+    p.add_argument("action", choices=["verify"], help="verify: check the hash chain; exit 1 naming the first bad row")
+
+    p = add("business-date", cmd_business_date, "Show or (administrator override) set the business date.")
+    p.add_argument("--set", metavar="YYYY-MM-DD")
+    p.add_argument("--reason")
+
+    p = add("pii", cmd_pii, "Personal-data key management.")
+    p.add_argument("action", choices=["rotate", "new-key"],
+                   help="rotate: re-encrypt all stored PII with the first key; new-key: print a fresh key entry")
+    p.add_argument("--key-id", default=dt.date.today().strftime("k%Y%m%d"), help="id for new-key")
+
+    p = add("manage", cmd_manage, "Run a Django management command (advanced).")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PlatformConfig(AppConfig):
+    name = "postloan.platform"
+    label = "platform"
+    verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from postloan.platform import logging as pl_logging
+
+        pl_logging.install_pii_redaction()
+        from postloan.platform import signals  # noqa: F401  (connects receivers)

@@ -1,0 +1,1 @@
+"""Pure platform rules (standard library only): masking, audit hash chain, permissions, settings catalogue."""

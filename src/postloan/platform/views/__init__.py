@@ -1,0 +1,1 @@
+"""Platform screens (thin: forms validate, services write, selectors read)."""
