@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-DEMO_PASSWORD_SUFFIX = "-Demo-2026"
+DEMO_PASSWORD_SUFFIX = "-Demo-2026"  # noqa: S105  (demo logins are printed on purpose)
 
 
 def _setup() -> None:
@@ -39,8 +39,8 @@ def _set_modules_env(modules_arg: str | None) -> int:
     wanted = [m.strip() for m in modules_arg.split(",") if m.strip()]
     unknown = modules.unknown_codes(wanted)
     if unknown:
-        print(f"unknown module(s): {', '.join(unknown)}; available: platform, {', '.join(modules.known_codes())}",
-              file=sys.stderr)
+        available = ", ".join(["platform", *modules.known_codes()])
+        print(f"unknown module(s): {', '.join(unknown)}; available: {available}", file=sys.stderr)
         return 2
     os.environ["POSTLOAN_MODULES"] = ",".join(m for m in wanted if m != "platform") or "platform"
     return 0
@@ -60,8 +60,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    print(f"postloan serving on http://{args.host}:{args.port}/ ({args.workers} workers, data in "
-          f"{settings.DATA_DIR})", flush=True)
+    print(
+        f"postloan serving on http://{args.host}:{args.port}/ ({args.workers} workers, data in "
+        f"{settings.DATA_DIR})",
+        flush=True,
+    )
     Granian(
         "postloan.wsgi:application",
         address=args.host,
@@ -99,9 +102,16 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     institution = _ensure_institution()
     root = OrgUnit.objects.filter(institution=institution, parent=None).first()
     try:
-        services.create_user(actor=None, institution=institution, username=args.username, password=password,
-                             roles=list(Role.objects.filter(code="administrator")), org_unit=root,
-                             data_scope="all", is_superuser=True)
+        services.create_user(
+            actor=None,
+            institution=institution,
+            username=args.username,
+            password=password,
+            roles=list(Role.objects.filter(code="administrator")),
+            org_unit=root,
+            data_scope="all",
+            is_superuser=True,
+        )
     except ValidationError as exc:
         print("; ".join(exc.messages), file=sys.stderr)
         return 1
@@ -119,8 +129,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\npostloan demo — {institution.name}, business date {institution.business_date}")
     print("(created now)" if created else "(already present, reused)")
     if args.loans:
-        print(f"note: --loans {args.loans} needs the servicing ledger and the portfolio generator, "
-              "which are not in this build yet; the demo institution has no loans.")
+        print(
+            f"note: --loans {args.loans} needs the servicing ledger and the portfolio generator, "
+            "which are not in this build yet; the demo institution has no loans."
+        )
     print(f"\nOpen {url} and sign in as one of (password = username + {DEMO_PASSWORD_SUFFIX}):")
     for username, role, _unit, _scope in DEMO_USERS:
         print(f"  {username:<10} {username + DEMO_PASSWORD_SUFFIX:<22} {role}")
@@ -157,8 +169,9 @@ def cmd_business_date(args: argparse.Namespace) -> int:
         if not args.reason:
             print("--reason is required with --set", file=sys.stderr)
             return 2
-        institution = services.set_business_date(actor=None, institution=institution,
-                                                 new_date=dt.date.fromisoformat(args.set), reason=args.reason)
+        institution = services.set_business_date(
+            actor=None, institution=institution, new_date=dt.date.fromisoformat(args.set), reason=args.reason
+        )
     print(institution.business_date.isoformat())
     return 0
 
@@ -214,19 +227,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "Create a demo institution with one user per role, print the logins, serve.")
     server_args(p)
-    p.add_argument("--loans", type=int, default=0, help="size of the demo portfolio (needs the servicing module)")
+    p.add_argument(
+        "--loans", type=int, default=0, help="size of the demo portfolio (needs the servicing module)"
+    )
     p.add_argument("--no-serve", action="store_true", help="set up and print the logins, do not serve")
 
     p = add("audit", cmd_audit, "Audit trail tools.")
-    p.add_argument("action", choices=["verify"], help="verify: check the hash chain; exit 1 naming the first bad row")
+    p.add_argument(
+        "action", choices=["verify"], help="verify: check the hash chain; exit 1 naming the first bad row"
+    )
 
     p = add("business-date", cmd_business_date, "Show or (administrator override) set the business date.")
     p.add_argument("--set", metavar="YYYY-MM-DD")
     p.add_argument("--reason")
 
     p = add("pii", cmd_pii, "Personal-data key management.")
-    p.add_argument("action", choices=["rotate", "new-key"],
-                   help="rotate: re-encrypt all stored PII with the first key; new-key: print a fresh key entry")
+    p.add_argument(
+        "action",
+        choices=["rotate", "new-key"],
+        help="rotate: re-encrypt all stored PII with the first key; new-key: print a fresh key entry",
+    )
     p.add_argument("--key-id", default=dt.date.today().strftime("k%Y%m%d"), help="id for new-key")
 
     p = add("manage", cmd_manage, "Run a Django management command (advanced).")

@@ -25,8 +25,8 @@ DATA_DIR = Path(env.str("POSTLOAN_DATA_DIR", default="var")).resolve()
 
 _DEV_SECRET = "dev-insecure-postloan-secret-key-do-not-use-in-production"  # noqa: S105
 # Development-only AES-256 key (base64 of 32 bytes); production must provide its own keys.
-_DEV_ENCRYPTION_KEYS = "dev1:cG9zdGxvYW4tZGV2LWtleS0wMDAwMDAwMDAwMDAwMDA="  # noqa: S105
-_DEV_HASH_KEY = "postloan-dev-lookup-hash-key"  # noqa: S105
+_DEV_ENCRYPTION_KEYS = "dev1:cG9zdGxvYW4tZGV2LWtleS0wMDAwMDAwMDAwMDAwMDA="
+_DEV_HASH_KEY = "postloan-dev-lookup-hash-key"
 
 SECRET_KEY = env.str("POSTLOAN_SECRET_KEY", default=_DEV_SECRET)
 POSTLOAN_ENCRYPTION_KEYS = env.str("POSTLOAN_ENCRYPTION_KEYS", default=_DEV_ENCRYPTION_KEYS)
@@ -101,23 +101,24 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'postloan.sqlite3'}"
-    )
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'postloan.sqlite3'}")}
 _db = DATABASES["default"]
 if "mysql" in _db["ENGINE"]:
     import pymysql
 
     pymysql.install_as_MySQLdb()
-    _db.setdefault("OPTIONS", {}).update({"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"})
+    _db.setdefault("OPTIONS", {}).update(
+        {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
+    )
     _db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 elif "sqlite" in _db["ENGINE"]:
     if _db["NAME"] not in ("", ":memory:"):
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _db.setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 _db["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

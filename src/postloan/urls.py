@@ -15,7 +15,9 @@ urlpatterns = [
     path("", include("postloan.platform.urls")),
 ]
 urlpatterns += [
-    path(f"{m.code}/", include(f"{m.app}.urls")) for m in modules.CATALOGUE if m.code in modules.served_codes()
+    path(f"{m.code}/", include(f"{m.app}.urls"))
+    for m in modules.CATALOGUE
+    if m.code in modules.served_codes()
 ]
 
 handler403 = "postloan.platform.views.errors.forbidden"

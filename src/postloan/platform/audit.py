@@ -82,7 +82,9 @@ def record(
             actor_id=getattr(actor, "pk", None),
             actor_username=getattr(actor, "username", "") or ("system" if actor is None else str(actor)),
             request_id=current_request_id(),
-            institution_id=institution_id if institution_id is not None else getattr(actor, "institution_id", None),
+            institution_id=institution_id
+            if institution_id is not None
+            else getattr(actor, "institution_id", None),
             object_type=object_type,
             object_id=str(object_id or ""),
             action=action,
@@ -123,4 +125,6 @@ def entry_payload(entry: AuditEntry) -> dict[str, Any]:
 def verify_chain() -> audit_chain.ChainBreak | None:
     head = AuditHead.objects.filter(pk=1).first()
     rows = (entry_payload(e) for e in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000))
-    return audit_chain.verify(rows, head.last_seq if head else 0, head.last_hash if head else audit_chain.GENESIS)
+    return audit_chain.verify(
+        rows, head.last_seq if head else 0, head.last_hash if head else audit_chain.GENESIS
+    )

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from postloan.platform import services
+from postloan.platform.domain.identity import with_check_character
 from postloan.platform.models import Institution, OrgUnit, Role, User
 
 # username, role code, org unit code, data scope
@@ -22,8 +23,14 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 _NAMES = {
-    "admin": ("王", "建国"), "manager": ("李", "娜"), "lead": ("张", "伟"), "collector": ("刘", "洋"),
-    "analyst": ("陈", "静"), "agent": ("杨", "帆"), "auditor": ("赵", "敏"), "agency": ("孙", "强"),
+    "admin": ("王", "建国"),
+    "manager": ("李", "娜"),
+    "lead": ("张", "伟"),
+    "collector": ("刘", "洋"),
+    "analyst": ("陈", "静"),
+    "agent": ("杨", "帆"),
+    "auditor": ("赵", "敏"),
+    "agency": ("孙", "强"),
 }
 
 # code, name, kind, parent code
@@ -38,13 +45,6 @@ _UNITS = (
 )
 
 
-def resident_id(prefix17: str) -> str:
-    """Append the GB 11643 check character to 17 digits."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(d) * w for d, w in zip(prefix17, weights, strict=True))
-    return prefix17 + "10X98765432"[total % 11]
-
-
 @transaction.atomic
 def create_demo_institution(*, password_suffix: str) -> tuple[Institution, bool]:
     existing = Institution.objects.filter(code="DEMO").first()
@@ -55,15 +55,25 @@ def create_demo_institution(*, password_suffix: str) -> tuple[Institution, bool]
     )
     units = {"HQ": OrgUnit.objects.get(institution=institution, code="HQ")}
     for code, name, kind, parent in _UNITS:
-        units[code] = services.create_org_unit(actor=None, parent=units[parent], code=code, name=name, kind=kind)
+        units[code] = services.create_org_unit(
+            actor=None, parent=units[parent], code=code, name=name, kind=kind
+        )
     roles = {r.code: r for r in Role.objects.all()}
     for i, (username, role, unit, scope) in enumerate(DEMO_USERS):
         family, given = _NAMES[username]
         services.create_user(
-            actor=None, institution=institution, username=username, password=username + password_suffix,
-            first_name=given, last_name=family, email=f"{username}@demo.postloan.local", org_unit=units[unit],
-            roles=[roles[role]], data_scope=scope, phone=f"1380013{i:04d}",
-            id_number=resident_id(f"11010519{85 + i:02d}0{(i % 9) + 1}1{i}{100 + i:03d}"),
+            actor=None,
+            institution=institution,
+            username=username,
+            password=username + password_suffix,
+            first_name=given,
+            last_name=family,
+            email=f"{username}@demo.postloan.local",
+            org_unit=units[unit],
+            roles=[roles[role]],
+            data_scope=scope,
+            phone=f"1380013{i:04d}",
+            id_number=with_check_character(f"11010519{85 + i:02d}0{(i % 9) + 1}1{i}{100 + i:03d}"),
             is_superuser=False,
         )
     User.objects.filter(username="admin").update(is_staff=True)

@@ -8,14 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from postloan.platform.domain.identity import is_valid_id_number, is_valid_mobile
 from postloan.platform.domain.scope import SCOPE_LABELS, Scope
 from postloan.platform.models import OrgUnit, Role, User
 from postloan.platform.permission_catalogue import all_permissions
-
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
-_ID18 = re.compile(r"^\d{17}[\dX]$")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 
 class StyledForm(forms.Form):
@@ -42,22 +38,17 @@ class StyledForm(forms.Form):
                 self.fields[name].widget.attrs["class"] = f"{css} is-invalid"
 
 
-def id_number_is_valid(value: str) -> bool:
-    """GB 11643-1999 check digit for an 18-digit resident ID number."""
-    if not _ID18.match(value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == value[17]
-
-
 class LoginForm(StyledForm):
     username = forms.CharField(label=_("Username"), max_length=150)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
 
 
 class OtpForm(StyledForm):
-    token = forms.RegexField(label=_("Authenticator code"), regex=r"^\d{6}$",
-                             error_messages={"invalid": _("Enter the 6-digit code from your authenticator app.")})
+    token = forms.RegexField(
+        label=_("Authenticator code"),
+        regex=r"^\d{6}$",
+        error_messages={"invalid": _("Enter the 6-digit code from your authenticator app.")},
+    )
 
 
 def _scope_choices() -> list[tuple[str, Any]]:
@@ -70,29 +61,38 @@ class PersonalDataMixin(StyledForm):
 
     def clean_phone(self) -> str:
         value = re.sub(r"[\s-]", "", self.cleaned_data.get("phone", ""))
-        if value and not _PHONE.match(value):
+        if value and not is_valid_mobile(value):
             raise forms.ValidationError(_("Enter an 11-digit mainland mobile number starting with 1."))
         return value
 
     def clean_id_number(self) -> str:
         value = self.cleaned_data.get("id_number", "").strip().upper()
-        if value and not id_number_is_valid(value):
+        if value and not is_valid_id_number(value):
             raise forms.ValidationError(_("This is not a valid 18-digit ID number (check digit mismatch)."))
         return value
 
 
 class UserForm(PersonalDataMixin):
-    username = forms.RegexField(label=_("Username"), regex=r"^[\w.@+-]{3,150}$", max_length=150,
-                                error_messages={"invalid": _("3-150 letters, digits and @/./+/-/_ only.")})
+    username = forms.RegexField(
+        label=_("Username"),
+        regex=r"^[\w.@+-]{3,150}$",
+        max_length=150,
+        error_messages={"invalid": _("3-150 letters, digits and @/./+/-/_ only.")},
+    )
     first_name = forms.CharField(label=_("Given name"), required=False, max_length=150)
     last_name = forms.CharField(label=_("Family name"), required=False, max_length=150)
     email = forms.EmailField(label=_("Email"), required=False)
-    org_unit = forms.ModelChoiceField(label=_("Organisation unit"), queryset=OrgUnit.objects.none(), required=False)
+    org_unit = forms.ModelChoiceField(
+        label=_("Organisation unit"), queryset=OrgUnit.objects.none(), required=False
+    )
     data_scope = forms.ChoiceField(label=_("Data scope"), choices=_scope_choices)
-    roles = forms.ModelMultipleChoiceField(label=_("Roles"), queryset=Role.objects.all(), required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles"), queryset=Role.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, required=False, strip=False)
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput, required=False, strip=False
+    )
 
     def __init__(self, *args: Any, institution: Any, editing: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,24 +109,33 @@ class UserForm(PersonalDataMixin):
 
 
 class RoleForm(StyledForm):
-    code = forms.RegexField(label=_("Code"), regex=r"^[a-z][a-z0-9_]{1,39}$",
-                            error_messages={"invalid": _("Lower-case letters, digits and _; start with a letter.")})
+    code = forms.RegexField(
+        label=_("Code"),
+        regex=r"^[a-z][a-z0-9_]{1,39}$",
+        error_messages={"invalid": _("Lower-case letters, digits and _; start with a letter.")},
+    )
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
-    permissions = forms.MultipleChoiceField(label=_("Permissions"), required=False,
-                                            widget=forms.CheckboxSelectMultiple)
+    permissions = forms.MultipleChoiceField(
+        label=_("Permissions"), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args: Any, editing: Role | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["permissions"].choices = [(p.code, f"{_(p.group)} · {_(p.label)}") for p in all_permissions()]
+        self.fields["permissions"].choices = [
+            (p.code, f"{_(p.group)} · {_(p.label)}") for p in all_permissions()
+        ]
         if editing is not None:
             self.fields["code"].disabled = True
 
 
 class OrgUnitForm(StyledForm):
     parent = forms.ModelChoiceField(label=_("Parent unit"), queryset=OrgUnit.objects.none())
-    code = forms.RegexField(label=_("Code"), regex=r"^[A-Za-z0-9_-]{1,32}$",
-                            error_messages={"invalid": _("Letters, digits, - and _ only (max 32).")})
+    code = forms.RegexField(
+        label=_("Code"),
+        regex=r"^[A-Za-z0-9_-]{1,32}$",
+        error_messages={"invalid": _("Letters, digits, - and _ only (max 32).")},
+    )
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgUnit.Kind.choices)
 
@@ -136,14 +145,20 @@ class OrgUnitForm(StyledForm):
 
 
 class BusinessDateForm(StyledForm):
-    business_date = forms.DateField(label=_("New business date"), widget=forms.DateInput(attrs={"type": "date"}))
+    business_date = forms.DateField(
+        label=_("New business date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
 class TokenForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=100)
-    scopes = forms.MultipleChoiceField(label=_("Scopes"), choices=[("read", _("Read")), ("write", _("Write"))],
-                                       widget=forms.CheckboxSelectMultiple, initial=["read"])
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=[("read", _("Read")), ("write", _("Write"))],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["read"],
+    )
 
 
 class PasswordChangeForm(StyledForm):
@@ -163,5 +178,7 @@ class AuditSearchForm(StyledForm):
     object_id = forms.CharField(label=_("Object id"), required=False)
     action = forms.CharField(label=_("Action"), required=False)
     request_id = forms.CharField(label=_("Request id"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

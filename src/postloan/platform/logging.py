@@ -30,7 +30,7 @@ def install_pii_redaction() -> None:
         record = base_factory(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # a malformed format string must not break logging  # noqa: BLE001
+        except Exception:  # a malformed format string must not break logging
             message = str(record.msg)
         redacted = redact_text(message)
         if redacted != message or record.args:

@@ -25,20 +25,55 @@ class MenuItem:
 
 PLATFORM_ITEMS: tuple[MenuItem, ...] = (
     MenuItem(gettext_noop("Home"), "platform:home", "ti-home"),
-    MenuItem(gettext_noop("Audit trail"), "platform:audit", "ti-shield-search", "platform.view_audit",
-             gettext_noop("Compliance")),
-    MenuItem(gettext_noop("Users"), "platform:users", "ti-users", "platform.manage_users",
-             gettext_noop("Administration")),
-    MenuItem(gettext_noop("Roles"), "platform:roles", "ti-user-shield", "platform.manage_roles",
-             gettext_noop("Administration")),
-    MenuItem(gettext_noop("Organisation"), "platform:org_units", "ti-sitemap", "platform.manage_org",
-             gettext_noop("Administration")),
-    MenuItem(gettext_noop("Settings"), "platform:settings", "ti-settings", "platform.manage_settings",
-             gettext_noop("Administration")),
-    MenuItem(gettext_noop("Business date"), "platform:business_date", "ti-calendar",
-             "platform.set_business_date", gettext_noop("Administration")),
-    MenuItem(gettext_noop("API tokens"), "platform:tokens", "ti-key", "platform.use_api",
-             gettext_noop("Administration")),
+    MenuItem(
+        gettext_noop("Audit trail"),
+        "platform:audit",
+        "ti-shield-search",
+        "platform.view_audit",
+        gettext_noop("Compliance"),
+    ),
+    MenuItem(
+        gettext_noop("Users"),
+        "platform:users",
+        "ti-users",
+        "platform.manage_users",
+        gettext_noop("Administration"),
+    ),
+    MenuItem(
+        gettext_noop("Roles"),
+        "platform:roles",
+        "ti-user-shield",
+        "platform.manage_roles",
+        gettext_noop("Administration"),
+    ),
+    MenuItem(
+        gettext_noop("Organisation"),
+        "platform:org_units",
+        "ti-sitemap",
+        "platform.manage_org",
+        gettext_noop("Administration"),
+    ),
+    MenuItem(
+        gettext_noop("Settings"),
+        "platform:settings",
+        "ti-settings",
+        "platform.manage_settings",
+        gettext_noop("Administration"),
+    ),
+    MenuItem(
+        gettext_noop("Business date"),
+        "platform:business_date",
+        "ti-calendar",
+        "platform.set_business_date",
+        gettext_noop("Administration"),
+    ),
+    MenuItem(
+        gettext_noop("API tokens"),
+        "platform:tokens",
+        "ti-key",
+        "platform.use_api",
+        gettext_noop("Administration"),
+    ),
 )
 
 
@@ -78,7 +113,11 @@ def build(request: Any) -> list[dict[str, Any]]:
             if entry.get("permission") and not user.has_perm(entry["permission"]):
                 continue
             groups.setdefault(_("Extensions"), []).append(
-                {"label": entry["label"], "url": entry["url"], "icon": entry.get("icon", "ti-puzzle"),
-                 "active": request.path.startswith(entry["url"])}
+                {
+                    "label": entry["label"],
+                    "url": entry["url"],
+                    "icon": entry.get("icon", "ti-puzzle"),
+                    "active": request.path.startswith(entry["url"]),
+                }
             )
     return [{"label": _(g) if g else "", "items": v} for g, v in groups.items()]

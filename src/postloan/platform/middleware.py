@@ -69,7 +69,12 @@ class ModuleSwitchMiddleware:
         first = request.path.strip("/").split("/", 1)[0]
         if first == "api" and request.path.startswith("/api/v1/"):
             first = request.path[len("/api/v1/") :].split("/", 1)[0]
-        if first in modules.known_codes() and getattr(request, "user", None) and request.user.is_authenticated:
-            if first not in runtime_config.for_request(request).enabled_modules():
-                raise Http404("module disabled")
+        user = getattr(request, "user", None)
+        if (
+            first in modules.known_codes()
+            and user is not None
+            and user.is_authenticated
+            and first not in runtime_config.for_request(request).enabled_modules()
+        ):
+            raise Http404("module disabled")
         return self.get_response(request)

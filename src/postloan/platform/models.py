@@ -32,7 +32,9 @@ class OrgUnit(models.Model):
         BRANCH = "branch", _("Branch")
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="org_units")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TEAM)
@@ -71,9 +73,12 @@ class User(AbstractUser):
         DARK = "dark", _("Dark")
 
     institution = models.ForeignKey(Institution, null=True, on_delete=models.PROTECT, related_name="users")
-    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
-    data_scope = models.CharField(_("data scope"), max_length=10, choices=[(s.value, s.value) for s in Scope],
-                                  default=Scope.OWN)
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    data_scope = models.CharField(
+        _("data scope"), max_length=10, choices=[(s.value, s.value) for s in Scope], default=Scope.OWN
+    )
     roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("roles"))
     phone = EncryptedTextField(_("mobile phone"), kind="phone")
     phone_hash = LookupHashField(source="phone", kind="phone")
@@ -120,6 +125,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-seq"]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
+
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         if self.pk is not None:
             raise PermissionError("audit entries are append-only")
@@ -135,6 +143,9 @@ class AuditHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"
+
 
 class RuntimeSetting(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="settings")
@@ -145,6 +156,9 @@ class RuntimeSetting(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["institution", "key"], name="runtime_setting_unique")]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class ApiToken(models.Model):
@@ -162,6 +176,9 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (pl_{self.prefix}_…)"
 
     def is_active(self, now: dt.datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

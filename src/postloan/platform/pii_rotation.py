@@ -21,7 +21,9 @@ def rotate_all() -> dict[str, int]:
         pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(pks), BATCH):
             with transaction.atomic():
-                rows = list(model._default_manager.filter(pk__in=pks[start : start + BATCH]).only("pk", *fields))
+                rows = list(
+                    model._default_manager.filter(pk__in=pks[start : start + BATCH]).only("pk", *fields)
+                )
                 model._default_manager.bulk_update(rows, fields)
                 n += len(rows)
         counts[model._meta.label] = n

@@ -67,6 +67,13 @@ def audit_entries(
     return qs.filter(**filters).order_by("-seq")
 
 
+def audit_chain_break() -> Any:
+    """The first row where the hash chain does not hold, or None when intact."""
+    from postloan.platform.audit import verify_chain
+
+    return verify_chain()
+
+
 def audit_facets() -> dict[str, list[str]]:
     return {
         "object_types": sorted(AuditEntry.objects.values_list("object_type", flat=True).distinct()),

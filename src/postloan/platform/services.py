@@ -36,15 +36,28 @@ def require(actor: Any, permission: str) -> None:
 @transaction.atomic
 def create_institution(*, code: str, name: str, business_date: dt.date, actor: Any = None) -> Institution:
     institution = Institution.objects.create(code=code, name=name, business_date=business_date)
-    audit.record(actor=actor, action="create", object_type="institution", object_id=institution.pk,
-                 after=audit.snapshot(institution), institution_id=institution.pk)
+    audit.record(
+        actor=actor,
+        action="create",
+        object_type="institution",
+        object_id=institution.pk,
+        after=audit.snapshot(institution),
+        institution_id=institution.pk,
+    )
     ensure_builtin_roles(actor=actor)
-    root = OrgUnit.objects.create(institution=institution, code="HQ", name=name, kind=OrgUnit.Kind.HEAD_OFFICE,
-                                  path="/")
+    root = OrgUnit.objects.create(
+        institution=institution, code="HQ", name=name, kind=OrgUnit.Kind.HEAD_OFFICE, path="/"
+    )
     root.path = child_path("/", root.pk)
     root.save(update_fields=["path"])
-    audit.record(actor=actor, action="create", object_type="org_unit", object_id=root.pk,
-                 after=audit.snapshot(root), institution_id=institution.pk)
+    audit.record(
+        actor=actor,
+        action="create",
+        object_type="org_unit",
+        object_id=root.pk,
+        after=audit.snapshot(root),
+        institution_id=institution.pk,
+    )
     return institution
 
 
@@ -62,9 +75,15 @@ def set_business_date(*, actor: Any, institution: Institution, new_date: dt.date
     before = {"business_date": locked.business_date.isoformat()}
     locked.business_date = new_date
     locked.save(update_fields=["business_date"])
-    audit.record(actor=actor, action="set_business_date", object_type="institution", object_id=locked.pk,
-                 before=before, after={"business_date": new_date.isoformat(), "reason": reason},
-                 institution_id=locked.pk)
+    audit.record(
+        actor=actor,
+        action="set_business_date",
+        object_type="institution",
+        object_id=locked.pk,
+        before=before,
+        after={"business_date": new_date.isoformat(), "reason": reason},
+        institution_id=locked.pk,
+    )
     return locked
 
 
@@ -78,17 +97,25 @@ def ensure_builtin_roles(*, actor: Any = None) -> None:
             defaults={"name": template.name, "permissions": list(template.permissions), "builtin": True},
         )
         if created:
-            audit.record(actor=actor, action="create", object_type="role", object_id=role.pk,
-                         after=audit.snapshot(role))
+            audit.record(
+                actor=actor,
+                action="create",
+                object_type="role",
+                object_id=role.pk,
+                after=audit.snapshot(role),
+            )
 
 
 @transaction.atomic
-def save_role(*, actor: Any, role: Role | None, code: str, name: str, description: str,
-              permissions: list[str]) -> Role:
+def save_role(
+    *, actor: Any, role: Role | None, code: str, name: str, description: str, permissions: list[str]
+) -> Role:
     require(actor, "platform.manage_roles")
     unknown = sorted(set(permissions) - set(all_permission_codes()))
     if unknown:
-        raise ValidationError({"permissions": _("Unknown permissions: %(codes)s") % {"codes": ", ".join(unknown)}})
+        raise ValidationError(
+            {"permissions": _("Unknown permissions: %(codes)s") % {"codes": ", ".join(unknown)}}
+        )
     if role is None:
         if Role.objects.filter(code=code).exists():
             raise ValidationError({"code": _("A role with this code already exists.")})
@@ -98,8 +125,13 @@ def save_role(*, actor: Any, role: Role | None, code: str, name: str, descriptio
         before = audit.snapshot(role)
     role.name, role.description, role.permissions = name, description, sorted(set(permissions))
     role.save()
-    audit.record(actor=actor, action="create" if before is None else "update", object_type="role",
-                 object_id=role.pk, **_changes(before, audit.snapshot(role)))
+    audit.record(
+        actor=actor,
+        action="create" if before is None else "update",
+        object_type="role",
+        object_id=role.pk,
+        **_changes(before, audit.snapshot(role)),
+    )
     return role
 
 
@@ -111,12 +143,19 @@ def create_org_unit(*, actor: Any, parent: OrgUnit, code: str, name: str, kind: 
     require(actor, "platform.manage_org")
     if OrgUnit.objects.filter(institution=parent.institution, code=code).exists():
         raise ValidationError({"code": _("An organisation unit with this code already exists.")})
-    unit = OrgUnit.objects.create(institution=parent.institution, parent=parent, code=code, name=name, kind=kind,
-                                  path="")
+    unit = OrgUnit.objects.create(
+        institution=parent.institution, parent=parent, code=code, name=name, kind=kind, path=""
+    )
     unit.path = child_path(parent.path, unit.pk)
     unit.save(update_fields=["path"])
-    audit.record(actor=actor, action="create", object_type="org_unit", object_id=unit.pk,
-                 after=audit.snapshot(unit), institution_id=unit.institution_id)
+    audit.record(
+        actor=actor,
+        action="create",
+        object_type="org_unit",
+        object_id=unit.pk,
+        after=audit.snapshot(unit),
+        institution_id=unit.institution_id,
+    )
     return unit
 
 
@@ -126,8 +165,14 @@ def rename_org_unit(*, actor: Any, unit: OrgUnit, name: str, kind: str) -> OrgUn
     before = audit.snapshot(unit)
     unit.name, unit.kind = name, kind
     unit.save(update_fields=["name", "kind"])
-    audit.record(actor=actor, action="update", object_type="org_unit", object_id=unit.pk,
-                 institution_id=unit.institution_id, **_changes(before, audit.snapshot(unit)))
+    audit.record(
+        actor=actor,
+        action="update",
+        object_type="org_unit",
+        object_id=unit.pk,
+        institution_id=unit.institution_id,
+        **_changes(before, audit.snapshot(unit)),
+    )
     return unit
 
 
@@ -154,16 +199,32 @@ def create_user(
     require(actor, "platform.manage_users")
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("This username is already taken.")})
-    user = User(username=username, first_name=first_name, last_name=last_name, email=email,
-                institution=institution, org_unit=org_unit, data_scope=data_scope, phone=phone,
-                id_number=id_number, is_superuser=is_superuser, is_staff=is_superuser)
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        institution=institution,
+        org_unit=org_unit,
+        data_scope=data_scope,
+        phone=phone,
+        id_number=id_number,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.save()
     user.roles.set(roles or [])
     after = audit.snapshot(user) | {"roles": sorted(r.code for r in roles or [])}
-    audit.record(actor=actor, action="create", object_type="user", object_id=user.pk, after=after,
-                 institution_id=institution.pk)
+    audit.record(
+        actor=actor,
+        action="create",
+        object_type="user",
+        object_id=user.pk,
+        after=after,
+        institution_id=institution.pk,
+    )
     return user
 
 
@@ -171,7 +232,16 @@ def create_user(
 def update_user(*, actor: Any, user: User, roles: list[Role] | None = None, **fields: Any) -> User:
     """Change profile fields, org unit, scope, active flag and roles of `user`."""
     require(actor, "platform.manage_users")
-    allowed = {"first_name", "last_name", "email", "org_unit", "data_scope", "phone", "id_number", "is_active"}
+    allowed = {
+        "first_name",
+        "last_name",
+        "email",
+        "org_unit",
+        "data_scope",
+        "phone",
+        "id_number",
+        "is_active",
+    }
     bad = set(fields) - allowed
     if bad:
         raise ValidationError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(bad))})
@@ -182,8 +252,14 @@ def update_user(*, actor: Any, user: User, roles: list[Role] | None = None, **fi
     if roles is not None:
         user.roles.set(roles)
     after = audit.snapshot(user) | {"roles": sorted(user.roles.values_list("code", flat=True))}
-    audit.record(actor=actor, action="update", object_type="user", object_id=user.pk,
-                 institution_id=user.institution_id, **_changes(before, after))
+    audit.record(
+        actor=actor,
+        action="update",
+        object_type="user",
+        object_id=user.pk,
+        institution_id=user.institution_id,
+        **_changes(before, after),
+    )
     return user
 
 
@@ -194,13 +270,23 @@ def set_password(*, actor: Any, user: User, password: str) -> None:
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit.record(actor=actor, action="set_password", object_type="user", object_id=user.pk,
-                 institution_id=user.institution_id)
+    audit.record(
+        actor=actor,
+        action="set_password",
+        object_type="user",
+        object_id=user.pk,
+        institution_id=user.institution_id,
+    )
 
 
 @transaction.atomic
-def save_preferences(*, actor: User, language: str | None = None, theme: str | None = None,
-                     preferences: dict[str, Any] | None = None) -> User:
+def save_preferences(
+    *,
+    actor: User,
+    language: str | None = None,
+    theme: str | None = None,
+    preferences: dict[str, Any] | None = None,
+) -> User:
     """A user's own screen preferences (language, theme, other UI choices)."""
     before = {"language": actor.language, "theme": actor.theme, "preferences": actor.preferences}
     if language is not None:
@@ -215,8 +301,13 @@ def save_preferences(*, actor: User, language: str | None = None, theme: str | N
         actor.preferences = {**actor.preferences, **preferences}
     actor.save(update_fields=["language", "theme", "preferences"])
     after = {"language": actor.language, "theme": actor.theme, "preferences": actor.preferences}
-    audit.record(actor=actor, action="update_preferences", object_type="user", object_id=actor.pk,
-                 **_changes(before, after))
+    audit.record(
+        actor=actor,
+        action="update_preferences",
+        object_type="user",
+        object_id=actor.pk,
+        **_changes(before, after),
+    )
     return actor
 
 
@@ -238,11 +329,19 @@ def update_setting(*, actor: Any, institution: Institution, key: str, raw: Any) 
     if value == current:
         return value
     RuntimeSetting.objects.update_or_create(
-        institution=institution, key=key,
+        institution=institution,
+        key=key,
         defaults={"value": value, "updated_by": getattr(actor, "username", "system")},
     )
-    audit.record(actor=actor, action="update_setting", object_type="setting", object_id=key,
-                 before={"value": current}, after={"value": value}, institution_id=institution.pk)
+    audit.record(
+        actor=actor,
+        action="update_setting",
+        object_type="setting",
+        object_id=key,
+        before={"value": current},
+        after={"value": value},
+        institution_id=institution.pk,
+    )
     return value
 
 
@@ -256,7 +355,9 @@ def _hash_secret(secret: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(*, actor: User, name: str, scopes: list[str], days: int | None = None) -> tuple[ApiToken, str]:
+def create_api_token(
+    *, actor: User, name: str, scopes: list[str], days: int | None = None
+) -> tuple[ApiToken, str]:
     """Returns the token row and the clear token, which is shown once and never stored."""
     require(actor, "platform.use_api")
     if not name.strip():
@@ -267,12 +368,25 @@ def create_api_token(*, actor: User, name: str, scopes: list[str], days: int | N
     lifetime = days or int(runtime_config.for_institution(actor.institution)["security.api_token_days"])
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=actor, name=name.strip(), prefix=prefix, token_hash=_hash_secret(secret), scopes=sorted(set(scopes)),
+        user=actor,
+        name=name.strip(),
+        prefix=prefix,
+        token_hash=_hash_secret(secret),
+        scopes=sorted(set(scopes)),
         expires_at=timezone.now() + dt.timedelta(days=lifetime),
     )
-    audit.record(actor=actor, action="create", object_type="api_token", object_id=token.pk,
-                 after={"name": token.name, "prefix": prefix, "scopes": token.scopes,
-                        "expires_at": token.expires_at.isoformat()})
+    audit.record(
+        actor=actor,
+        action="create",
+        object_type="api_token",
+        object_id=token.pk,
+        after={
+            "name": token.name,
+            "prefix": prefix,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
     return token, f"pl_{prefix}_{secret}"
 
 
@@ -283,8 +397,13 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="revoke", object_type="api_token", object_id=token.pk,
-                     after={"revoked_at": token.revoked_at.isoformat()})
+        audit.record(
+            actor=actor,
+            action="revoke",
+            object_type="api_token",
+            object_id=token.pk,
+            after={"revoked_at": token.revoked_at.isoformat()},
+        )
 
 
 def authenticate_token(raw: str) -> tuple[User, ApiToken] | None:
@@ -310,9 +429,36 @@ def reveal(*, actor: User, obj: Any, field: str, object_type: str) -> str:
     """Return the clear value of one PII field and audit that it was seen."""
     require(actor, "pii.reveal")
     value = getattr(obj, field)
-    audit.record(actor=actor, action="reveal", object_type=object_type, object_id=obj.pk,
-                 after={"field": field}, institution_id=getattr(actor, "institution_id", None))
+    audit.record(
+        actor=actor,
+        action="reveal",
+        object_type=object_type,
+        object_id=obj.pk,
+        after={"field": field},
+        institution_id=getattr(actor, "institution_id", None),
+    )
     return value
+
+
+@transaction.atomic
+def enable_totp(*, actor: User, device: Any, token: str) -> bool:
+    """Confirm an enrolment with the first code from the authenticator; False if the code is wrong."""
+    if device.user_id != actor.pk or not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(actor=actor, action="enable_totp", object_type="user", object_id=actor.pk)
+    return True
+
+
+@transaction.atomic
+def disable_totp(*, actor: User) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    deleted, _count = TOTPDevice.objects.filter(user=actor).delete()
+    if deleted:
+        audit.record(actor=actor, action="disable_totp", object_type="user", object_id=actor.pk)
+    return bool(deleted)
 
 
 def _changes(before: dict | None, after: dict | None) -> dict[str, Any]:

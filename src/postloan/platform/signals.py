@@ -24,5 +24,6 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    audit.record(actor=None, action="login_failed", object_type="user", object_id="",
-                 after={"username": username})
+    audit.record(
+        actor=None, action="login_failed", object_type="user", object_id="", after={"username": username}
+    )

@@ -33,7 +33,10 @@ def _masked(request: HttpRequest, user: User) -> dict[str, str]:
 def users(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     page = paginate(request, selectors.users_visible_to(request.user, query=query))
-    rows = [{"user": u, "masked": _masked(request, u), "scope": _(SCOPE_LABELS[Scope(u.data_scope)])} for u in page]
+    rows = [
+        {"user": u, "masked": _masked(request, u), "scope": _(SCOPE_LABELS[Scope(u.data_scope)])}
+        for u in page
+    ]
     return render(request, "platform/users.html", {"page": page, "rows": rows, "q": query})
 
 
@@ -52,9 +55,14 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial = {}
     if editing is not None:
         initial = {
-            "username": editing.username, "first_name": editing.first_name, "last_name": editing.last_name,
-            "email": editing.email, "org_unit": editing.org_unit_id, "data_scope": editing.data_scope,
-            "roles": list(editing.roles.all()), "is_active": editing.is_active,
+            "username": editing.username,
+            "first_name": editing.first_name,
+            "last_name": editing.last_name,
+            "email": editing.email,
+            "org_unit": editing.org_unit_id,
+            "data_scope": editing.data_scope,
+            "roles": list(editing.roles.all()),
+            "is_active": editing.is_active,
         }
     form = UserForm(request.POST or None, institution=institution, editing=editing, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -64,18 +72,32 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         fields |= {k: data[k] for k in ("phone", "id_number") if data[k] or editing is None}
         try:
             if editing is None:
-                services.create_user(actor=request.user, institution=institution, username=data["username"],
-                                     password=data["password"], roles=list(data["roles"]), **fields)
+                services.create_user(
+                    actor=request.user,
+                    institution=institution,
+                    username=data["username"],
+                    password=data["password"],
+                    roles=list(data["roles"]),
+                    **fields,
+                )
             else:
-                services.update_user(actor=request.user, user=editing, roles=list(data["roles"]),
-                                     is_active=data["is_active"], **fields)
+                services.update_user(
+                    actor=request.user,
+                    user=editing,
+                    roles=list(data["roles"]),
+                    is_active=data["is_active"],
+                    **fields,
+                )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             messages.success(request, _("User saved."))
             return redirect("platform:users")
-    return render(request, "platform/user_form.html", {"form": form, "editing": editing,
-                                                        "masked": _masked(request, editing) if editing else {}})
+    return render(
+        request,
+        "platform/user_form.html",
+        {"form": form, "editing": editing, "masked": _masked(request, editing) if editing else {}},
+    )
 
 
 @login_required
@@ -100,14 +122,28 @@ def roles(request: HttpRequest) -> HttpResponse:
 @permission_required("platform.manage_roles", raise_exception=True)
 def role_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     editing = get_object_or_404(Role, pk=pk) if pk else None
-    initial = ({"code": editing.code, "name": editing.name, "description": editing.description,
-                "permissions": editing.permissions} if editing else {})
+    initial = (
+        {
+            "code": editing.code,
+            "name": editing.name,
+            "description": editing.description,
+            "permissions": editing.permissions,
+        }
+        if editing
+        else {}
+    )
     form = RoleForm(request.POST or None, editing=editing, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.save_role(actor=request.user, role=editing, code=data["code"], name=data["name"],
-                               description=data["description"], permissions=data["permissions"])
+            services.save_role(
+                actor=request.user,
+                role=editing,
+                code=data["code"],
+                name=data["name"],
+                description=data["description"],
+                permissions=data["permissions"],
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -124,8 +160,13 @@ def org_units(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_org_unit(actor=request.user, parent=data["parent"], code=data["code"],
-                                     name=data["name"], kind=data["kind"])
+            services.create_org_unit(
+                actor=request.user,
+                parent=data["parent"],
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -157,11 +198,17 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     view = runtime_config.for_institution(institution)
     groups: dict[str, list[dict]] = defaultdict(list)
     for key, spec in runtime_config.catalogue().items():
-        groups[_(spec.group)].append({
-            "spec": spec, "label": _(spec.label), "help": _(spec.help) if spec.help else "",
-            "value": view[key], "default": view.is_default(key), "error": errors.get(key, ""),
-            "posted": request.POST.get("value") if request.POST.get("key") == key else None,
-        })
+        groups[_(spec.group)].append(
+            {
+                "spec": spec,
+                "label": _(spec.label),
+                "help": _(spec.help) if spec.help else "",
+                "value": view[key],
+                "default": view.is_default(key),
+                "error": errors.get(key, ""),
+                "posted": request.POST.get("value") if request.POST.get("key") == key else None,
+            }
+        )
     return render(request, "platform/settings.html", {"groups": dict(groups)}, status=400 if errors else 200)
 
 
@@ -172,15 +219,18 @@ def business_date(request: HttpRequest) -> HttpResponse:
     form = BusinessDateForm(request.POST or None, initial={"business_date": institution.business_date})
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_business_date(actor=request.user, institution=institution,
-                                       new_date=form.cleaned_data["business_date"],
-                                       reason=form.cleaned_data["reason"])
+            services.set_business_date(
+                actor=request.user,
+                institution=institution,
+                new_date=form.cleaned_data["business_date"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             messages.success(request, _("Business date changed."))
             return redirect("platform:business_date")
-    history = selectors.audit_entries(object_type="institution", action="set_business_date",
-                                      object_id=str(institution.pk))[:20]
+    history = selectors.audit_entries(
+        object_type="institution", action="set_business_date", object_id=str(institution.pk)
+    )[:20]
     return render(request, "platform/business_date.html", {"form": form, "history": history})
-

@@ -35,7 +35,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
         if getattr(request, "axes_locked_out", False):
             return lockout_response(request, None, None)
         if user is None:
@@ -60,8 +62,11 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         device = next(
-            (d for d in TOTPDevice.objects.devices_for_user(user, confirmed=True)
-             if d.verify_token(form.cleaned_data["token"])),
+            (
+                d
+                for d in TOTPDevice.objects.devices_for_user(user, confirmed=True)
+                if d.verify_token(form.cleaned_data["token"])
+            ),
             None,
         )
         if device is None:
@@ -84,6 +89,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 def lockout_response(request: HttpRequest, original_response: Any, credentials: Any) -> HttpResponse:
     form = LoginForm(initial={"username": request.POST.get("username", "")})
-    error = _("Too many failed sign-in attempts. This account is locked for a while; try again later "
-              "or ask an administrator to unlock it.")
+    error = _(
+        "Too many failed sign-in attempts. This account is locked for a while; try again later "
+        "or ask an administrator to unlock it."
+    )
     return render(request, "platform/login.html", {"form": form, "error": error, "locked": True}, status=429)

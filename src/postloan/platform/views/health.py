@@ -16,10 +16,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
         connection.ensure_connection()
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    except Exception as exc:  # any failure to reach the database means not ready  # noqa: BLE001
-        return JsonResponse({"status": "unavailable", "database": "unreachable", "error": type(exc).__name__},
-                            status=503)
+    except Exception as exc:  # any failure to reach the database means not ready
+        return JsonResponse(
+            {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__}, status=503
+        )
     if pending:
-        return JsonResponse({"status": "unavailable", "database": "ok", "pending_migrations": len(pending)},
-                            status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": "ok", "pending_migrations": len(pending)}, status=503
+        )
     return JsonResponse({"status": "ok", "database": "ok", "pending_migrations": 0})

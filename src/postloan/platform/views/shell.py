@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from postloan import modules
-from postloan.platform import audit, runtime_config, selectors, services
+from postloan.platform import runtime_config, selectors, services
 from postloan.platform.domain.scope import SCOPE_LABELS, Scope
 from postloan.platform.forms import OtpForm, PasswordChangeForm
 from postloan.platform.views.util import back
@@ -49,8 +49,13 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.save_preferences(actor=request.user, language=language)
     response = back(request)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax",
-                        secure=settings.SESSION_COOKIE_SECURE)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 86400,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     return response
 
 
@@ -92,13 +97,14 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            audit.record(actor=user, action="enable_totp", object_type="user", object_id=user.pk)
-            messages.success(request, _("Two-factor sign-in is on. You will be asked for a code at every sign-in."))
+        if services.enable_totp(actor=user, device=device, token=form.cleaned_data["token"]):
+            messages.success(
+                request, _("Two-factor sign-in is on. You will be asked for a code at every sign-in.")
+            )
             return redirect("platform:profile")
-        form.add_error("token", _("That code is not valid. Check your authenticator app's clock and try again."))
+        form.add_error(
+            "token", _("That code is not valid. Check your authenticator app's clock and try again.")
+        )
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = io.BytesIO()
     image.save(buffer)
@@ -110,8 +116,6 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def totp_disable(request: HttpRequest) -> HttpResponse:
-    deleted, _count = TOTPDevice.objects.filter(user=request.user).delete()
-    if deleted:
-        audit.record(actor=request.user, action="disable_totp", object_type="user", object_id=request.user.pk)
+    if services.disable_totp(actor=request.user):
         messages.success(request, _("Two-factor sign-in is off."))
     return redirect("platform:profile")

@@ -24,15 +24,19 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, created = services.create_api_token(actor=request.user, name=form.cleaned_data["name"],
-                                                        scopes=form.cleaned_data["scopes"])
+            _token, created = services.create_api_token(
+                actor=request.user, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             form = TokenForm()
     rows = selectors.api_tokens_of(request.user)
-    return render(request, "platform/tokens.html",
-                  {"form": form, "rows": rows, "created": created, "now": timezone.now()})
+    return render(
+        request,
+        "platform/tokens.html",
+        {"form": form, "rows": rows, "created": created, "now": timezone.now()},
+    )
 
 
 @require_POST

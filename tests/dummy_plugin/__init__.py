@@ -1,0 +1,52 @@
+"""A real plugin that implements every hook in postloan.platform.plugins.hookspecs (used by tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from postloan.platform.domain.permissions import Permission
+from postloan.platform.domain.runtime_settings import SettingSpec
+from postloan.platform.plugins import hookimpl
+
+name = "dummy"
+version = "1.2.3"
+required_settings = ("SECRET_KEY",)
+
+received_audit: list[dict[str, Any]] = []
+started: list[Any] = []
+
+
+@hookimpl
+def postloan_setting_specs() -> list[SettingSpec]:
+    return [SettingSpec("dummy.greeting", "str", "你好", "Greeting", "Dummy plugin", maximum=20)]
+
+
+@hookimpl
+def postloan_permissions() -> list[Permission]:
+    return [Permission("dummy.use", "Use the dummy plugin", "Dummy plugin")]
+
+
+@hookimpl
+def postloan_menu_items(user: Any) -> list[dict[str, str]]:
+    return [{"label": "Dummy", "url": "/dummy-plugin/", "icon": "ti-puzzle", "permission": "dummy.use"}]
+
+
+@hookimpl
+def postloan_audit_recorded(entry: dict[str, Any]) -> None:
+    received_audit.append(entry)
+
+
+class WeekdayCalendar:
+    def is_business_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5
+
+
+@hookimpl
+def postloan_business_calendar(institution_code: str) -> Any:
+    return WeekdayCalendar()
+
+
+@hookimpl
+def postloan_startup(settings: Any) -> None:
+    started.append(settings.POSTLOAN_ENV)

@@ -1,0 +1,83 @@
+"""The plugin API: entry-point discovery, validation of required settings, and every hook."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from postloan.platform import runtime_config, services
+from postloan.platform.plugins import hookspecs, manager
+from tests import dummy_plugin
+
+
+@pytest.fixture
+def with_dummy():  # type: ignore[no-untyped-def]
+    dummy_plugin.received_audit.clear()
+    dummy_plugin.started.clear()
+    manager.use(manager.build(extra=[dummy_plugin]))
+    yield dummy_plugin
+
+
+def test_dummy_implements_every_hookspec():
+    specs = {n for n in dir(hookspecs) if n.startswith("postloan_")}
+    implemented = {n for n in dir(dummy_plugin) if n.startswith("postloan_")}
+    assert specs == implemented
+
+
+def test_startup_and_metadata(with_dummy):
+    assert with_dummy.started == ["development"]
+    assert {"name": "dummy", "version": "1.2.3"} in manager.loaded()
+
+
+def test_plugin_setting_is_typed_and_editable(with_dummy, user_of, demo):
+    assert runtime_config.for_institution(demo)["dummy.greeting"] == "你好"
+    services.update_setting(actor=user_of("admin"), institution=demo, key="dummy.greeting", raw="早上好")
+    assert runtime_config.for_institution(demo)["dummy.greeting"] == "早上好"
+
+
+def test_plugin_permission_and_menu(with_dummy, client_as, user_of):
+    from postloan.platform.models import Role
+
+    services.save_role(
+        actor=user_of("admin"),
+        role=Role.objects.get(code="collector"),
+        code="collector",
+        name="催收员",
+        description="",
+        permissions=["dummy.use"],
+    )
+    assert 'data-menu="/dummy-plugin/"' not in client_as("lead").get("/").content.decode()
+    assert "/dummy-plugin/" in client_as("collector").get("/").content.decode()
+
+
+def test_plugin_sees_every_audit_entry_masked(with_dummy, user_of, demo):
+    services.update_user(actor=user_of("admin"), user=user_of("agent"), phone="13912345678")
+    last = with_dummy.received_audit[-1]
+    assert last["action"] == "update" and last["after"]["phone"] == "139****5678"
+
+
+def test_firstresult_calendar(with_dummy):
+    calendar = manager.hook().postloan_business_calendar(institution_code="DEMO")
+    assert calendar.is_business_day(dt.date(2026, 12, 4)) is True  # Friday
+    assert calendar.is_business_day(dt.date(2026, 12, 5)) is False  # Saturday
+
+
+def test_entry_point_discovery(tmp_path, monkeypatch, settings):
+    dist = tmp_path / "acme_postloan-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-postloan\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[postloan.plugins]\nacme = tests.dummy_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pm = manager.build()
+    assert pm.get_plugin("acme") is dummy_plugin
+    settings.POSTLOAN_PLUGINS = ["other"]
+    assert manager.build().get_plugin("acme") is None
+
+
+def test_missing_required_setting_refuses_plugin(settings):
+    class Needy:
+        name = "needy"
+        required_settings = ("ACME_API_URL",)
+
+    with pytest.raises(ImproperlyConfigured, match="ACME_API_URL"):
+        manager.build(extra=[Needy()])
