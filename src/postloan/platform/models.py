@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from postloan.platform.domain.scope import Scope
@@ -64,7 +65,12 @@ class Role(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """Built-in roles carry an English msgid and show in the user's language; custom roles as typed."""
+        return gettext(self.name) if self.builtin else self.name
 
 
 class User(AbstractUser):
@@ -100,6 +106,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        """Chinese names read family name first with no space (王建国); others given name first."""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 class AuditEntry(models.Model):
