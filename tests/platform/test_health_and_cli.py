@@ -74,3 +74,28 @@ def test_business_date_cli(demo, capsys):
     assert main(["business-date", "--set", "2026-12-07", "--reason", "weekend catch-up"]) == 0
     demo.refresh_from_db()
     assert demo.business_date.isoformat() == "2026-12-07"
+
+
+def test_cache_uses_redis_when_redis_url_is_set():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        if os.environ.get("POSTLOAN_REQUIRE_SERVICES") == "1":
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    code = (
+        "import django; django.setup();"
+        "from django.core.cache import cache; from django.conf import settings;"
+        "cache.set('postloan-ci-probe', '营业日期', 30);"
+        "print(settings.CACHES['default']['BACKEND'], cache.get('postloan-ci-probe'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSTLOAN_")} | {
+        "REDIS_URL": "redis://127.0.0.1:6379/2",
+        "DJANGO_SETTINGS_MODULE": "postloan.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "营业日期"], result.stderr
