@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from postloan.platform.domain.i18n import _
+
 
 @dataclass(frozen=True)
 class ModuleSpec:
@@ -19,7 +21,9 @@ class ModuleSpec:
 
 
 # Order is the menu order. The platform is not listed: it is always on.
-CATALOGUE: tuple[ModuleSpec, ...] = ()
+CATALOGUE: tuple[ModuleSpec, ...] = (
+    ModuleSpec("servicing", "postloan.servicing", _("Servicing"), "ti-building-bank"),
+)
 
 
 def module_apps() -> list[str]:

@@ -71,7 +71,7 @@ def test_theme_switch_persists(page, demo_live):
 
 def test_menu_depends_on_role(page, demo_live):
     menus = {}
-    for username in ("admin", "auditor", "collector"):
+    for username in ("admin", "auditor", "collector", "agency"):
         login(page, username)
         menus[username] = _menu(page)
         shot(page, f"menu-{username}")
@@ -80,13 +80,14 @@ def test_menu_depends_on_role(page, demo_live):
         expect(page).to_have_url(re.compile(r"/login/"))
     assert "/admin/users/" in menus["admin"] and "/audit/" not in menus["admin"]
     assert "/audit/" in menus["auditor"] and "/admin/users/" not in menus["auditor"]
-    assert menus["collector"] == ["/"]
+    assert menus["collector"] == ["/", "/servicing/customers/"]
+    assert menus["agency"] == ["/"]
 
 
 def test_pii_masked_then_revealed_with_audit_row(page, demo_live):
     login(page, "admin")
     page.click("[data-menu='/admin/users/']")
-    cell = page.locator("tr[data-username=collector] [data-testid^=pii-phone]")
+    cell = page.locator("tr[data-username=collector] [data-testid^=pii-user-phone]")
     expect(cell).to_contain_text("138****0003")
     expect(page.locator("body")).not_to_contain_text("13800130003")
     shot(page, "users-masked")
@@ -124,6 +125,6 @@ def test_setting_change_with_bad_then_good_value(page, demo_live):
     field.locator("xpath=ancestor::form").locator("button[type=submit]").click()
     expect(page.locator("[data-testid=flash]")).to_be_visible()
     page.click("[data-menu='/admin/users/']")
-    expect(page.locator("tr[data-username=collector] [data-testid^=pii-phone]")).to_contain_text(
+    expect(page.locator("tr[data-username=collector] [data-testid^=pii-user-phone]")).to_contain_text(
         "*******0003"
     )

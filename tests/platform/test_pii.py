@@ -45,7 +45,7 @@ def test_key_rotation_reencrypts_with_new_key_and_old_key_still_decrypts(demo, s
 
 def test_reveal_requires_permission_and_is_audited(client_as, user_of):
     target = user_of("collector")
-    url = f"/admin/users/{target.pk}/reveal/phone/"
+    url = f"/pii/user/{target.pk}/phone/"
     denied = client_as("lead").post(url)
     assert denied.status_code in (302, 403)  # team lead lacks pii.reveal (and user admin)
     assert not AuditEntry.objects.filter(action="reveal").exists()
@@ -69,5 +69,5 @@ def test_user_list_shows_masked_values_only(client_as):
 
 @pytest.mark.parametrize("field", ["password", "is_superuser"])
 def test_reveal_refuses_non_pii_fields(client_as, user_of, field):
-    response = client_as("admin").post(f"/admin/users/{user_of('collector').pk}/reveal/{field}/")
+    response = client_as("admin").post(f"/pii/user/{user_of('collector').pk}/{field}/")
     assert response.status_code == 403

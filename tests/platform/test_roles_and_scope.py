@@ -18,9 +18,11 @@ def test_menu_differs_by_role(client_as):
     admin = _menu(client_as("admin"))
     auditor = _menu(client_as("auditor"))
     collector = _menu(client_as("collector"))
+    agency = _menu(client_as("agency"))
     assert "/admin/users/" in admin and "/admin/settings/" in admin and "/audit/" not in admin
     assert "/audit/" in auditor and "/admin/users/" not in auditor
-    assert collector == ["/"]
+    assert collector == ["/", "/servicing/customers/"]
+    assert agency == ["/"]  # agencies see the minimum
 
 
 @pytest.mark.parametrize(

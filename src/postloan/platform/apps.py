@@ -11,3 +11,7 @@ class PlatformConfig(AppConfig):
 
         pl_logging.install_pii_redaction()
         from postloan.platform import signals  # noqa: F401  (connects receivers)
+        from postloan.platform import reveal, selectors
+        from postloan.platform.models import User
+
+        reveal.register("user", lambda user: selectors.users_visible_to(user), set(User.PII_FIELDS))

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from postloan import modules
-from postloan.platform import runtime_config
 
 
 @dataclass(frozen=True)
@@ -19,7 +18,7 @@ class MenuItem:
     label: str  # msgid
     url_name: str
     icon: str
-    permission: str | None = None
+    permission: str | tuple[str, ...] | None = None  # a tuple means any of them
     group: str = ""
 
 
@@ -85,8 +84,15 @@ def _module_items(module_code: str) -> list[MenuItem]:
     return list(getattr(config, "menu_items", ()))
 
 
+def _allowed(user: Any, permission: str | tuple[str, ...]) -> bool:
+    codes = (permission,) if isinstance(permission, str) else permission
+    return any(user.has_perm(code) for code in codes)
+
+
 def build(request: Any) -> list[dict[str, Any]]:
     """Menu groups for the signed-in user: [{"label": ..., "items": [{label, url, icon, active}]}]."""
+    from postloan.platform import runtime_config
+
     user = request.user
     enabled = set(runtime_config.for_request(request).enabled_modules()) & set(modules.served_codes())
     items: list[MenuItem] = [i for i in PLATFORM_ITEMS if not i.group]
@@ -96,7 +102,7 @@ def build(request: Any) -> list[dict[str, Any]]:
     items.extend(i for i in PLATFORM_ITEMS if i.group)
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        if item.permission and not user.has_perm(item.permission):
+        if item.permission and not _allowed(user, item.permission):
             continue
         try:
             url = reverse(item.url_name)

@@ -464,3 +464,21 @@ def disable_totp(*, actor: User) -> bool:
 def _changes(before: dict | None, after: dict | None) -> dict[str, Any]:
     b, a = audit.diff(before, after)
     return {"before": b, "after": a}
+
+
+# --- for other modules' services -------------------------------------------------------------------
+
+
+def record_audit(*, actor: Any, action: str, obj: Any = None, object_type: str = "", object_id: Any = "",
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                 institution_id: int | None = None) -> None:
+    """The audit entry for a write made by another module's service (inside its transaction)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_id = object_id or obj.pk
+    audit.record(actor=actor, action=action, object_type=object_type, object_id=object_id,
+                 **_changes(before, after), institution_id=institution_id)
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    return audit.snapshot(obj)

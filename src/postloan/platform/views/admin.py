@@ -101,17 +101,6 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def reveal_user_pii(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    """HTMX: swap a masked value for the clear one; permission-checked and audited."""
-    if field not in User.PII_FIELDS or not request.user.has_perm("pii.reveal"):
-        return HttpResponse(_("You may not see this value."), status=403)
-    target = _visible_user(request, pk) if pk != request.user.pk else request.user
-    value = services.reveal(actor=request.user, obj=target, field=field, object_type="user")
-    return render(request, "platform/_revealed.html", {"value": value})
-
-
-@login_required
 @permission_required("platform.manage_roles", raise_exception=True)
 def roles(request: HttpRequest) -> HttpResponse:
     rows = [{"role": r, "users": r.users.count()} for r in selectors.roles()]

@@ -119,3 +119,19 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
     if services.disable_totp(actor=request.user):
         messages.success(request, _("Two-factor sign-in is off."))
     return redirect("platform:profile")
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, object_type: str, pk: int, field: str) -> HttpResponse:
+    """HTMX: swap a masked value for the clear one; permission-, scope- and field-checked, audited."""
+    from postloan.platform import reveal as registry
+
+    entry = registry.lookup(object_type)
+    if entry is None or field not in entry.fields or not request.user.has_perm("pii.reveal"):
+        return HttpResponse(_("You may not see this value."), status=403)
+    obj = entry.visible(request.user).filter(pk=pk).first()
+    if obj is None:
+        return HttpResponse(_("You may not see this value."), status=403)
+    value = services.reveal(actor=request.user, obj=obj, field=field, object_type=object_type)
+    return render(request, "platform/_revealed.html", {"value": value})

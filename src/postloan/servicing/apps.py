@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_noop
+
+from postloan.platform.menu import MenuItem
+
+
+class ServicingConfig(AppConfig):
+    name = "postloan.servicing"
+    label = "servicing"
+    verbose_name = "Servicing"
+    menu_items = (
+        MenuItem(gettext_noop("Customers"), "servicing:customers", "ti-address-book", "servicing.view",
+                 gettext_noop("Servicing")),
+        MenuItem(gettext_noop("Waivers & write-offs"), "servicing:adjustments", "ti-discount-check",
+                 ("servicing.request_waiver", "servicing.approve_waiver"), gettext_noop("Servicing")),
+        MenuItem(gettext_noop("Loan products"), "servicing:products", "ti-package", "servicing.manage_products",
+                 gettext_noop("Servicing")),
+    )
+
+    def ready(self) -> None:
+        from postloan.platform import reveal
+        from postloan.servicing import selectors
+        from postloan.servicing.models import Contact
+
+        reveal.register("customer", selectors.customers_for, {"id_number"})
+        reveal.register(
+            "contact",
+            lambda user: Contact.objects.filter(customer__in=selectors.customers_for(user)),
+            {"value"},
+        )

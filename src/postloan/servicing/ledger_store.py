@@ -1,0 +1,155 @@
+"""Between the database and the in-memory ledger: load a loan's schedule base and events, replay
+them through the domain, and write the resulting state back in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from postloan.servicing.domain import ledger as L
+from postloan.servicing.domain import product as P
+from postloan.servicing.domain.money import ZERO
+from postloan.servicing.domain.settlement import Quote, collapse_for_settlement
+from postloan.servicing.models import Adjustment, Instalment, Loan, Repayment, ScheduleVersion
+
+COMPONENT_FIELDS = {c: (f"{c}_due", f"{c}_paid", f"{c}_waived") for c in L.COMPONENTS}
+
+
+def terms_for(loan: Loan, annual_rate: Decimal | None = None) -> L.Terms:
+    config = P.from_json(loan.product_version.config)
+    return L.Terms(
+        method=L.Method(loan.method),
+        annual_rate=Decimal(annual_rate if annual_rate is not None else loan.annual_rate),
+        start=loan.disbursed_on,
+        order=config.allocation_order,
+        allocation_mode=L.AllocationMode(config.allocation_mode),
+        overpayment=L.OverpaymentMode(config.overpayment),
+        tolerance=config.tolerance,
+    )
+
+
+def ledger_to_json(ledger: L.Ledger) -> dict[str, Any]:
+    return {
+        "credit": str(ledger.credit),
+        "instalments": [
+            {
+                "period": i.period,
+                "due_date": i.due_date.isoformat(),
+                "due": {c: str(v) for c, v in i.due.items()},
+                "paid": {c: str(v) for c, v in i.paid.items()},
+                "waived": {c: str(v) for c, v in i.waived.items()},
+            }
+            for i in ledger.instalments
+        ],
+    }
+
+
+def ledger_from_json(data: dict[str, Any]) -> L.Ledger:
+    return L.Ledger(
+        [
+            L.Instalment(
+                row["period"],
+                dt.date.fromisoformat(row["due_date"]),
+                {c: Decimal(v) for c, v in row["due"].items()},
+                {c: Decimal(v) for c, v in row["paid"].items()},
+                {c: Decimal(v) for c, v in row["waived"].items()},
+            )
+            for row in data["instalments"]
+        ],
+        Decimal(data["credit"]),
+    )
+
+
+def current_ledger(loan: Loan) -> L.Ledger:
+    rows = Instalment.objects.filter(loan=loan).order_by("period")
+    return L.Ledger(
+        [
+            L.Instalment(
+                r.period,
+                r.due_date,
+                {c: getattr(r, f[0]) for c, f in COMPONENT_FIELDS.items()},
+                {c: getattr(r, f[1]) for c, f in COMPONENT_FIELDS.items()},
+                {c: getattr(r, f[2]) for c, f in COMPONENT_FIELDS.items()},
+            )
+            for r in rows
+        ],
+        loan.credit_balance,
+    )
+
+
+@dataclass
+class Event:
+    """A repayment or an approved waiver in replay order."""
+
+    date: dt.date
+    seq: int
+    repayment: Repayment | None = None
+    adjustment: Adjustment | None = None
+
+
+def segment_events(loan: Loan, *, extra: list[Event] | None = None, exclude_repayment: int | None = None) -> list[Event]:
+    repayments = Repayment.objects.filter(loan=loan, status=Repayment.Status.POSTED,
+                                          segment_version=loan.schedule_version)
+    waivers = Adjustment.objects.filter(loan=loan, kind=Adjustment.Kind.WAIVER, status=Adjustment.Status.APPROVED,
+                                        segment_version=loan.schedule_version)
+    events = [Event(r.value_date, r.pk, repayment=r) for r in repayments if r.pk != exclude_repayment]
+    events += [Event(a.decided_on, a.pk, adjustment=a) for a in waivers]
+    events += extra or []
+    # Value-date order; on the same day waivers first (they are decided against that day's dues),
+    # then repayments in posting order.
+    return sorted(events, key=lambda e: (e.date, 0 if e.adjustment else 1, e.seq))
+
+
+def replay(loan: Loan, events: list[Event]) -> tuple[L.Ledger, dict[int, L.PostingResult]]:
+    """Rebuild the loan's ledger from its current schedule base. Returns the state and, per
+    repayment object id (Python id of the model instance), its posting result."""
+    version = ScheduleVersion.objects.get(loan=loan, version=loan.schedule_version)
+    ledger = ledger_from_json(version.base)
+    terms = terms_for(loan)
+    results: dict[int, L.PostingResult] = {}
+    for event in events:
+        if event.adjustment is not None:
+            amounts = {c: Decimal(v) for c, v in event.adjustment.amounts.items()}
+            lines = L.apply_waiver(ledger, amounts, event.date)
+            event.adjustment.lines = [[a.period, a.component, str(a.amount)] for a in lines]
+            continue
+        repayment = event.repayment
+        assert repayment is not None
+        if repayment.settlement:
+            s = repayment.settlement
+            collapse_for_settlement(ledger, Quote(dt.date.fromisoformat(s["as_of"]), Decimal(s["due_now"]),
+                                                  Decimal(s["principal_not_due"]), Decimal(s["accrued_interest"]),
+                                                  Decimal(s["settlement_fee"])))
+        result = L.post(ledger, L.Payment(str(repayment.pk), repayment.amount, repayment.value_date), terms)
+        repayment.allocations = [[a.period, a.component, str(a.amount)] for a in result.allocations]
+        repayment.prepaid_principal, repayment.credited = result.prepaid_principal, result.credited
+        results[id(repayment)] = result
+    return ledger, results
+
+
+def write_state(loan: Loan, ledger: L.Ledger) -> None:
+    """Bring the Instalment rows and the loan's balances in line with `ledger`, in bulk."""
+    existing = {r.period: r for r in Instalment.objects.filter(loan=loan)}
+    to_create, to_update = [], []
+    for inst in ledger.instalments:
+        row = existing.pop(inst.period, None) or Instalment(loan=loan, period=inst.period)
+        row.due_date = inst.due_date
+        for comp, (due, paid, waived) in COMPONENT_FIELDS.items():
+            setattr(row, due, inst.due[comp])
+            setattr(row, paid, inst.paid[comp])
+            setattr(row, waived, inst.waived[comp])
+        (to_update if row.pk else to_create).append(row)
+    fields = ["due_date", *[f for triple in COMPONENT_FIELDS.values() for f in triple]]
+    if to_update:
+        Instalment.objects.bulk_update(to_update, fields)
+    if to_create:
+        Instalment.objects.bulk_create(to_create)
+    if existing:
+        Instalment.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
+    loan.credit_balance = ledger.credit
+    if ledger.total_outstanding() == ZERO and loan.status == Loan.Status.ACTIVE:
+        loan.status = Loan.Status.SETTLED
+    elif ledger.total_outstanding() > ZERO and loan.status == Loan.Status.SETTLED:
+        loan.status, loan.closed_on = Loan.Status.ACTIVE, None
