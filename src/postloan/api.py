@@ -100,9 +100,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from importlib import import_module
+
+    from postloan import modules
     from postloan.platform.api import router as platform_router
 
     api.add_router("/platform", platform_router)
+    for module in modules.CATALOGUE:
+        if module.code in modules.served_codes():
+            api.add_router(f"/{module.code}", import_module(f"{module.app}.api").router)
 
 
 _register_routers()

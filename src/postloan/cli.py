@@ -191,6 +191,50 @@ def cmd_pii(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Print an instalment schedule (pure arithmetic: no database needed)."""
+    import json
+    from decimal import Decimal, InvalidOperation
+
+    from postloan.servicing.domain.schedule import Method, ScheduleError, generate
+
+    try:
+        principal, rate = Decimal(args.principal), Decimal(args.annual_rate)
+        start = dt.date.fromisoformat(args.start)
+        rows = generate(
+            principal=principal, annual_rate=rate, term=args.term, method=Method(args.method), start=start
+        )
+    except InvalidOperation:
+        print("cannot build the schedule: --principal and --annual-rate must be numbers", file=sys.stderr)
+        return 2
+    except (ValueError, ScheduleError) as exc:
+        print(f"cannot build the schedule: {exc}", file=sys.stderr)
+        return 2
+    data = [
+        {
+            "period": r.period,
+            "due_date": r.due_date.isoformat(),
+            "principal": str(r.principal),
+            "interest": str(r.interest),
+            "payment": str(r.payment),
+            "remaining": str(r.remaining),
+        }
+        for r in rows
+    ]
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        f"{'period':>6} {'due_date':>10} {'principal':>14} {'interest':>12} {'payment':>14} {'remaining':>14}"
+    )
+    for r in data:
+        money = f"{r['principal']:>14} {r['interest']:>12} {r['payment']:>14} {r['remaining']:>14}"
+        print(f"{r['period']:>6} {r['due_date']:>10} {money}")
+    total_interest = sum((row.interest for row in rows), Decimal("0"))
+    print(f"total interest {total_interest}, total paid {principal + total_interest}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -248,6 +292,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="rotate: re-encrypt all stored PII with the first key; new-key: print a fresh key entry",
     )
     p.add_argument("--key-id", default=dt.date.today().strftime("k%Y%m%d"), help="id for new-key")
+
+    p = add("schedule", cmd_schedule, "Print the instalment schedule of a loan (no database needed).")
+    p.add_argument("--principal", required=True, help="amount, e.g. 120000")
+    p.add_argument("--annual-rate", required=True, help="e.g. 0.0435 for 4.35%%")
+    p.add_argument("--term", type=int, required=True, help="number of monthly instalments")
+    p.add_argument(
+        "--method", required=True, choices=["equal_installment", "equal_principal", "interest_only", "bullet"]
+    )
+    p.add_argument(
+        "--start",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="disbursement date; period k is due k months later",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = add("manage", cmd_manage, "Run a Django management command (advanced).")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -33,8 +33,15 @@ def _terms(**kw) -> Terms:  # type: ignore[no-untyped-def]
 def _loan(principal="1000", term=3) -> Ledger:  # type: ignore[no-untyped-def]
     # 1000 at 12% over 3: 340.02 (10.00 + 330.02) due 02-28, 340.02 (6.70 + 333.32) due 03-31,
     # 340.03 (3.37 + 336.66) due 04-30 — see test_schedule.
-    return from_schedule(generate(principal=D(principal), annual_rate=D("0.12"), term=term,
-                                  method=Method.EQUAL_INSTALLMENT, start=START))
+    return from_schedule(
+        generate(
+            principal=D(principal),
+            annual_rate=D("0.12"),
+            term=term,
+            method=Method.EQUAL_INSTALLMENT,
+            start=START,
+        )
+    )
 
 
 def _lines(result):  # type: ignore[no-untyped-def]
@@ -58,12 +65,18 @@ def test_principal_first_order_and_component_first_mode():
     ledger = _loan()
     terms = _terms(order=("principal", "interest", "fee", "penalty"))
     assert _lines(post(ledger, Payment("r", D("335.00"), dt.date(2026, 2, 28)), terms)) == [
-        (1, "principal", "330.02"), (1, "interest", "4.98")]
+        (1, "principal", "330.02"),
+        (1, "interest", "4.98"),
+    ]
     ledger = _loan()
     terms = _terms(allocation_mode=AllocationMode.COMPONENT_FIRST)
     # both instalments due by 04-01: all interest first (10.00 + 6.70), then principal oldest first
     assert _lines(post(ledger, Payment("r", D("400.00"), dt.date(2026, 4, 1)), terms)) == [
-        (1, "interest", "10.00"), (2, "interest", "6.70"), (1, "principal", "330.02"), (2, "principal", "53.28")]
+        (1, "interest", "10.00"),
+        (2, "interest", "6.70"),
+        (1, "principal", "330.02"),
+        (2, "principal", "53.28"),
+    ]
 
 
 def test_overpayment_prepays_and_reamortises():
@@ -80,7 +93,9 @@ def test_overpayment_prepays_and_reamortises():
 
 def test_overpayment_kept_as_credit():
     ledger = _loan()
-    result = post(ledger, Payment("r", D("500.00"), dt.date(2026, 2, 28)), _terms(overpayment=OverpaymentMode.CREDIT))
+    result = post(
+        ledger, Payment("r", D("500.00"), dt.date(2026, 2, 28)), _terms(overpayment=OverpaymentMode.CREDIT)
+    )
     assert result.credited == D("159.98") and ledger.credit == D("159.98")
     assert ledger.instalments[1].due["principal"] == D("333.32")  # schedule untouched
 
@@ -91,8 +106,12 @@ def test_settlement_quote_and_payoff():
     q = quote(ledger, _terms(), dt.date(2026, 3, 15), day_count_base=365)
     # principal not due 669.98; period 2 runs from 02-28, 15 days to 03-15:
     # 669.98 × 0.12 × 15 / 365 = 3.3040 → 3.30; total 673.28
-    assert (q.due_now, q.principal_not_due, q.accrued_interest, q.total) == (D("0.00"), D("669.98"), D("3.30"),
-                                                                           D("673.28"))
+    assert (q.due_now, q.principal_not_due, q.accrued_interest, q.total) == (
+        D("0.00"),
+        D("669.98"),
+        D("3.30"),
+        D("673.28"),
+    )
     collapse_for_settlement(ledger, q)
     post(ledger, Payment("r2", q.total, q.as_of), _terms())
     assert ledger.total_outstanding() == 0 and ledger.credit == 0
@@ -100,8 +119,11 @@ def test_settlement_quote_and_payoff():
 
 def test_replay_without_a_payment_equals_never_having_it():
     base = _loan()
-    payments = [Payment("a", D("340.02"), dt.date(2026, 2, 28)), Payment("b", D("50.00"), dt.date(2026, 3, 2)),
-                Payment("c", D("400.00"), dt.date(2026, 4, 2))]
+    payments = [
+        Payment("a", D("340.02"), dt.date(2026, 2, 28)),
+        Payment("b", D("50.00"), dt.date(2026, 3, 2)),
+        Payment("c", D("400.00"), dt.date(2026, 4, 2)),
+    ]
     without_b, _ = replay(base, [payments[0], payments[2]], _terms())
     with_all, _ = replay(base, payments, _terms())
     assert with_all.snapshot() != without_b.snapshot()
@@ -112,7 +134,10 @@ def test_replay_without_a_payment_equals_never_having_it():
 
 def test_backdated_payment_is_allocated_in_value_date_order():
     base = _loan()
-    late, early = Payment("late", D("340.02"), dt.date(2026, 3, 31)), Payment("early", D("340.02"), dt.date(2026, 2, 28))
+    late, early = (
+        Payment("late", D("340.02"), dt.date(2026, 3, 31)),
+        Payment("early", D("340.02"), dt.date(2026, 2, 28)),
+    )
     _, results = replay(base, [late, early], _terms())
     assert [r.payment.key for r in results] == ["early", "late"]
     assert {a.period for a in results[0].allocations} == {1}
@@ -137,8 +162,14 @@ def test_rate_reduction_and_extension():
     new_terms = restructure.reduce_rate(ledger, _terms(), dt.date(2026, 3, 1), D("0.06"))
     # 669.98 at 0.5% over 2: A = 669.98 × 0.005 × 1.010025 / 0.010025 = 337.5046 → 337.50;
     # 2: i = 3.3499 → 3.35, p 334.15, B 335.83; 3: i = 1.6792 → 1.68, p 335.83
-    assert (ledger.instalments[1].due["interest"], ledger.instalments[1].due["principal"]) == (D("3.35"), D("334.15"))
-    assert (ledger.instalments[2].due["interest"], ledger.instalments[2].due["principal"]) == (D("1.68"), D("335.83"))
+    assert (ledger.instalments[1].due["interest"], ledger.instalments[1].due["principal"]) == (
+        D("3.35"),
+        D("334.15"),
+    )
+    assert (ledger.instalments[2].due["interest"], ledger.instalments[2].due["principal"]) == (
+        D("1.68"),
+        D("335.83"),
+    )
     assert new_terms.annual_rate == D("0.06")
     restructure.extend_term(ledger, new_terms, dt.date(2026, 3, 1), 2)
     assert len(ledger.instalments) == 5 and ledger.outstanding_principal() == D("669.98")
@@ -165,15 +196,26 @@ payment_st = st.tuples(st.decimals(min_value=D("0.01"), max_value=D("3000"), pla
 
 
 @settings(max_examples=200, deadline=None)
-@given(principal=st.decimals(min_value=D("100"), max_value=D("20000"), places=2), term=st.integers(1, 12),
-       method=st.sampled_from(list(Method)), payments=st.lists(payment_st, min_size=1, max_size=6),
-       overpayment=st.sampled_from(list(OverpaymentMode)),
-       mode=st.sampled_from(list(AllocationMode)))
+@given(
+    principal=st.decimals(min_value=D("100"), max_value=D("20000"), places=2),
+    term=st.integers(1, 12),
+    method=st.sampled_from(list(Method)),
+    payments=st.lists(payment_st, min_size=1, max_size=6),
+    overpayment=st.sampled_from(list(OverpaymentMode)),
+    mode=st.sampled_from(list(AllocationMode)),
+)
 def test_allocation_conserves_money(principal, term, method, payments, overpayment, mode):
-    terms = Terms(method=method, annual_rate=D("0.18"), start=START, overpayment=overpayment, allocation_mode=mode)
-    base = from_schedule(generate(principal=principal, annual_rate=D("0.18"), term=term, method=method, start=START))
-    ledger, results = replay(base, [Payment(str(i), amt, START + dt.timedelta(days=d))
-                                    for i, (amt, d) in enumerate(payments)], terms)
+    terms = Terms(
+        method=method, annual_rate=D("0.18"), start=START, overpayment=overpayment, allocation_mode=mode
+    )
+    base = from_schedule(
+        generate(principal=principal, annual_rate=D("0.18"), term=term, method=method, start=START)
+    )
+    ledger, results = replay(
+        base,
+        [Payment(str(i), amt, START + dt.timedelta(days=d)) for i, (amt, d) in enumerate(payments)],
+        terms,
+    )
     for result in results:
         allocated = sum((a.amount for a in result.allocations), D("0"))
         assert allocated + result.credited == result.payment.amount

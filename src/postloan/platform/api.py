@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -119,7 +119,7 @@ def list_users(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 
 
 @router.post("/users", response={201: UserOut})
-def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, Any]]:
+def create_user(request: HttpRequest, payload: UserIn) -> Status:
     from django.core.exceptions import ValidationError
 
     from postloan.platform.models import OrgUnit
@@ -147,7 +147,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, A
         roles=roles,
         data_scope=payload.data_scope,
     )
-    return 201, _user_out(request, user)
+    return Status(201, _user_out(request, user))
 
 
 class SettingOut(Schema):
@@ -262,15 +262,15 @@ def list_tokens(request: HttpRequest) -> Any:
 @router.post(
     "/tokens", response={201: TokenCreatedOut}, summary="Create a token; the secret is returned once"
 )
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     token, clear = services.create_api_token(
         actor=request.user, name=payload.name, scopes=payload.scopes, days=payload.days
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "token": clear}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": clear})
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     services.revoke_api_token(actor=request.user, token=token)
-    return 204, None
+    return Status(204, None)

@@ -10,8 +10,11 @@ class PlatformConfig(AppConfig):
         from postloan.platform import logging as pl_logging
 
         pl_logging.install_pii_redaction()
-        from postloan.platform import signals  # noqa: F401  (connects receivers)
-        from postloan.platform import reveal, selectors
+        from postloan.platform import (
+            reveal,
+            selectors,
+            signals,  # noqa: F401  (connects receivers)
+        )
         from postloan.platform.models import User
 
         reveal.register("user", lambda user: selectors.users_visible_to(user), set(User.PII_FIELDS))

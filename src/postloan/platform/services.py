@@ -469,15 +469,29 @@ def _changes(before: dict | None, after: dict | None) -> dict[str, Any]:
 # --- for other modules' services -------------------------------------------------------------------
 
 
-def record_audit(*, actor: Any, action: str, obj: Any = None, object_type: str = "", object_id: Any = "",
-                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-                 institution_id: int | None = None) -> None:
+def record_audit(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: Any = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    institution_id: int | None = None,
+) -> None:
     """The audit entry for a write made by another module's service (inside its transaction)."""
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or obj.pk
-    audit.record(actor=actor, action=action, object_type=object_type, object_id=object_id,
-                 **_changes(before, after), institution_id=institution_id)
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        **_changes(before, after),
+        institution_id=institution_id,
+    )
 
 
 def snapshot(obj: Any) -> dict[str, Any]:

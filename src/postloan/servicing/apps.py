@@ -9,12 +9,27 @@ class ServicingConfig(AppConfig):
     label = "servicing"
     verbose_name = "Servicing"
     menu_items = (
-        MenuItem(gettext_noop("Customers"), "servicing:customers", "ti-address-book", "servicing.view",
-                 gettext_noop("Servicing")),
-        MenuItem(gettext_noop("Waivers & write-offs"), "servicing:adjustments", "ti-discount-check",
-                 ("servicing.request_waiver", "servicing.approve_waiver"), gettext_noop("Servicing")),
-        MenuItem(gettext_noop("Loan products"), "servicing:products", "ti-package", "servicing.manage_products",
-                 gettext_noop("Servicing")),
+        MenuItem(
+            gettext_noop("Customers"),
+            "servicing:customers",
+            "ti-address-book",
+            "servicing.view",
+            gettext_noop("Servicing"),
+        ),
+        MenuItem(
+            gettext_noop("Waivers & write-offs"),
+            "servicing:adjustments",
+            "ti-discount-check",
+            ("servicing.request_waiver", "servicing.approve_waiver"),
+            gettext_noop("Servicing"),
+        ),
+        MenuItem(
+            gettext_noop("Loan products"),
+            "servicing:products",
+            "ti-package",
+            "servicing.manage_products",
+            gettext_noop("Servicing"),
+        ),
     )
 
     def ready(self) -> None:

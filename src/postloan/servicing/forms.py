@@ -31,11 +31,14 @@ class CustomerForm(StyledForm):
     segment = forms.CharField(label=_("Segment"), max_length=40, required=False)
     employer = forms.CharField(label=_("Employer"), max_length=200, required=False)
     occupation = forms.CharField(label=_("Occupation"), max_length=100, required=False)
-    monthly_income = forms.DecimalField(label=_("Monthly income"), required=False, min_value=0, decimal_places=2)
+    monthly_income = forms.DecimalField(
+        label=_("Monthly income"), required=False, min_value=0, decimal_places=2
+    )
     assets = forms.DecimalField(label=_("Assets"), required=False, min_value=0, decimal_places=2)
     liabilities = forms.DecimalField(label=_("Liabilities"), required=False, min_value=0, decimal_places=2)
-    monthly_obligations = forms.DecimalField(label=_("Monthly obligations"), required=False, min_value=0,
-                                             decimal_places=2)
+    monthly_obligations = forms.DecimalField(
+        label=_("Monthly obligations"), required=False, min_value=0, decimal_places=2
+    )
 
 
 class ContactForm(StyledForm):
@@ -58,8 +61,9 @@ class BookLoanForm(StyledForm):
     loan_no = forms.CharField(label=_("Loan number"), max_length=40)
     principal = forms.DecimalField(label=_("Principal"), min_value=0.01, decimal_places=2, max_digits=16)
     term = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=480, required=False)
-    annual_rate = forms.DecimalField(label=_("Annual rate (e.g. 0.0435)"), min_value=0, max_value=1,
-                                     decimal_places=6, required=False)
+    annual_rate = forms.DecimalField(
+        label=_("Annual rate (e.g. 0.0435)"), min_value=0, max_value=1, decimal_places=6, required=False
+    )
     disbursed_on = forms.DateField(label=_("Disbursed on"), widget=DATE)
 
     def __init__(self, *args: Any, institution: Any, **kwargs: Any) -> None:
@@ -96,15 +100,19 @@ class WriteOffForm(StyledForm):
 
 
 class RestructureForm(StyledForm):
-    kind = forms.ChoiceField(label=_("Treatment"), choices=[
-        ("payment_plan", _("Payment plan: split arrears over N periods")),
-        ("extend_term", _("Term extension by N periods")),
-        ("reduce_rate", _("Rate reduction")),
-        ("capitalise", _("Capitalise arrears")),
-    ])
+    kind = forms.ChoiceField(
+        label=_("Treatment"),
+        choices=[
+            ("payment_plan", _("Payment plan: split arrears over N periods")),
+            ("extend_term", _("Term extension by N periods")),
+            ("reduce_rate", _("Rate reduction")),
+            ("capitalise", _("Capitalise arrears")),
+        ],
+    )
     periods = forms.IntegerField(label=_("Periods (N)"), min_value=1, max_value=120, required=False)
-    new_rate = forms.DecimalField(label=_("New annual rate"), min_value=0, max_value=1, decimal_places=6,
-                                  required=False)
+    new_rate = forms.DecimalField(
+        label=_("New annual rate"), min_value=0, max_value=1, decimal_places=6, required=False
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
     def clean(self) -> dict[str, Any]:
@@ -117,8 +125,6 @@ class RestructureForm(StyledForm):
         return data
 
 
-
-
 class DecisionForm(StyledForm):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -126,36 +132,67 @@ class DecisionForm(StyledForm):
 class ProductForm(StyledForm):
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=100)
-    product_type = forms.ChoiceField(label=_("Product type"),
-                                     choices=[(k, _(v)) for k, v in P.PRODUCT_TYPE_LABELS.items()])
-    method = forms.ChoiceField(label=_("Repayment method"), choices=[(k.value, _(v)) for k, v in
-                                                                      P.METHOD_LABELS.items()])
+    product_type = forms.ChoiceField(
+        label=_("Product type"), choices=[(k, _(v)) for k, v in P.PRODUCT_TYPE_LABELS.items()]
+    )
+    method = forms.ChoiceField(
+        label=_("Repayment method"), choices=[(k.value, _(v)) for k, v in P.METHOD_LABELS.items()]
+    )
     term = forms.IntegerField(label=_("Default term (months)"), min_value=1, max_value=480)
-    annual_rate = forms.DecimalField(label=_("Default annual rate"), decimal_places=6, min_value=0, max_value=1)
-    day_count = forms.TypedChoiceField(label=_("Day count"), coerce=int, choices=[(365, "ACT/365"), (360, "ACT/360")])
+    annual_rate = forms.DecimalField(
+        label=_("Default annual rate"), decimal_places=6, min_value=0, max_value=1
+    )
+    day_count = forms.TypedChoiceField(
+        label=_("Day count"), coerce=int, choices=[(365, "ACT/365"), (360, "ACT/360")]
+    )
     grace_days = forms.IntegerField(label=_("Grace days"), min_value=0, max_value=30)
-    penalty_markup = forms.DecimalField(label=_("Penalty mark-up over the contract rate"), decimal_places=4,
-                                        min_value=0, max_value=1)
-    compound_penalty = forms.BooleanField(label=_("Penalty on overdue interest (compounding)"), required=False)
-    cost_cap = forms.DecimalField(label=_("Total annual cost cap (blank for none)"), decimal_places=4, min_value=0,
-                                  max_value=1, required=False)
-    allocation_order = forms.CharField(label=_("Allocation order"), max_length=60,
-                                       help_text=_("Comma list of fee, penalty, interest, principal"))
-    allocation_mode = forms.ChoiceField(label=_("Allocation mode"), choices=[
-        (AllocationMode.INSTALMENT_FIRST.value, _("Oldest instalment first, then by component")),
-        (AllocationMode.COMPONENT_FIRST.value, _("Component first across all due instalments")),
-    ])
-    overpayment = forms.ChoiceField(label=_("Overpayment"), choices=[
-        (OverpaymentMode.PREPAY.value, _("Prepay principal and re-amortise")),
-        (OverpaymentMode.CREDIT.value, _("Keep as credit")),
-    ])
-    settlement_fee_rate = forms.DecimalField(label=_("Early settlement fee rate"), decimal_places=4, min_value=0,
-                                             max_value=0.1)
-    tolerance = forms.DecimalField(label=_("Shortfall tolerance"), decimal_places=2, min_value=0, max_value=100)
-    classification_rule_set = forms.ChoiceField(label=_("Classification rules"), choices=[
-        ("standard", _("Standard (loans)")), ("credit_card", _("Credit card (art. 92)"))])
-    buckets = forms.CharField(label=_("Bucket table"), widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text=_("One bucket a line: label, from DPD, to DPD (blank for the last)"))
+    penalty_markup = forms.DecimalField(
+        label=_("Penalty mark-up over the contract rate"), decimal_places=4, min_value=0, max_value=1
+    )
+    compound_penalty = forms.BooleanField(
+        label=_("Penalty on overdue interest (compounding)"), required=False
+    )
+    cost_cap = forms.DecimalField(
+        label=_("Total annual cost cap (blank for none)"),
+        decimal_places=4,
+        min_value=0,
+        max_value=1,
+        required=False,
+    )
+    allocation_order = forms.CharField(
+        label=_("Allocation order"),
+        max_length=60,
+        help_text=_("Comma list of fee, penalty, interest, principal"),
+    )
+    allocation_mode = forms.ChoiceField(
+        label=_("Allocation mode"),
+        choices=[
+            (AllocationMode.INSTALMENT_FIRST.value, _("Oldest instalment first, then by component")),
+            (AllocationMode.COMPONENT_FIRST.value, _("Component first across all due instalments")),
+        ],
+    )
+    overpayment = forms.ChoiceField(
+        label=_("Overpayment"),
+        choices=[
+            (OverpaymentMode.PREPAY.value, _("Prepay principal and re-amortise")),
+            (OverpaymentMode.CREDIT.value, _("Keep as credit")),
+        ],
+    )
+    settlement_fee_rate = forms.DecimalField(
+        label=_("Early settlement fee rate"), decimal_places=4, min_value=0, max_value=0.1
+    )
+    tolerance = forms.DecimalField(
+        label=_("Shortfall tolerance"), decimal_places=2, min_value=0, max_value=100
+    )
+    classification_rule_set = forms.ChoiceField(
+        label=_("Classification rules"),
+        choices=[("standard", _("Standard (loans)")), ("credit_card", _("Credit card (art. 92)"))],
+    )
+    buckets = forms.CharField(
+        label=_("Bucket table"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One bucket a line: label, from DPD, to DPD (blank for the last)"),
+    )
 
     def __init__(self, *args: Any, editing: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,8 +202,9 @@ class ProductForm(StyledForm):
     def config(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("code"), data.pop("name")
-        data["buckets"] = [[p.strip() for p in line.split(",")] for line in data["buckets"].splitlines()
-                           if line.strip()]
+        data["buckets"] = [
+            [p.strip() for p in line.split(",")] for line in data["buckets"].splitlines() if line.strip()
+        ]
         return data
 
     @staticmethod

@@ -89,11 +89,18 @@ class Event:
     adjustment: Adjustment | None = None
 
 
-def segment_events(loan: Loan, *, extra: list[Event] | None = None, exclude_repayment: int | None = None) -> list[Event]:
-    repayments = Repayment.objects.filter(loan=loan, status=Repayment.Status.POSTED,
-                                          segment_version=loan.schedule_version)
-    waivers = Adjustment.objects.filter(loan=loan, kind=Adjustment.Kind.WAIVER, status=Adjustment.Status.APPROVED,
-                                        segment_version=loan.schedule_version)
+def segment_events(
+    loan: Loan, *, extra: list[Event] | None = None, exclude_repayment: int | None = None
+) -> list[Event]:
+    repayments = Repayment.objects.filter(
+        loan=loan, status=Repayment.Status.POSTED, segment_version=loan.schedule_version
+    )
+    waivers = Adjustment.objects.filter(
+        loan=loan,
+        kind=Adjustment.Kind.WAIVER,
+        status=Adjustment.Status.APPROVED,
+        segment_version=loan.schedule_version,
+    )
     events = [Event(r.value_date, r.pk, repayment=r) for r in repayments if r.pk != exclude_repayment]
     events += [Event(a.decided_on, a.pk, adjustment=a) for a in waivers]
     events += extra or []
@@ -119,9 +126,16 @@ def replay(loan: Loan, events: list[Event]) -> tuple[L.Ledger, dict[int, L.Posti
         assert repayment is not None
         if repayment.settlement:
             s = repayment.settlement
-            collapse_for_settlement(ledger, Quote(dt.date.fromisoformat(s["as_of"]), Decimal(s["due_now"]),
-                                                  Decimal(s["principal_not_due"]), Decimal(s["accrued_interest"]),
-                                                  Decimal(s["settlement_fee"])))
+            collapse_for_settlement(
+                ledger,
+                Quote(
+                    dt.date.fromisoformat(s["as_of"]),
+                    Decimal(s["due_now"]),
+                    Decimal(s["principal_not_due"]),
+                    Decimal(s["accrued_interest"]),
+                    Decimal(s["settlement_fee"]),
+                ),
+            )
         result = L.post(ledger, L.Payment(str(repayment.pk), repayment.amount, repayment.value_date), terms)
         repayment.allocations = [[a.period, a.component, str(a.amount)] for a in result.allocations]
         repayment.prepaid_principal, repayment.credited = result.prepaid_principal, result.credited

@@ -37,7 +37,9 @@ class CustomFieldDef(models.Model):
     choices = models.JSONField(default=list, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["institution", "entity", "key"], name="custom_field_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "entity", "key"], name="custom_field_unique")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -83,7 +85,9 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["institution", "customer_no"], name="customer_no_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "customer_no"], name="customer_no_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer_no})"
@@ -283,7 +287,9 @@ class Repayment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["institution", "external_id"], name="repayment_external_id_unique")
+            models.UniqueConstraint(
+                fields=["institution", "external_id"], name="repayment_external_id_unique"
+            )
         ]
         ordering = ["-value_date", "-id"]
 
@@ -311,7 +317,9 @@ class Adjustment(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_on = models.DateField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_on = models.DateField(null=True)
     decision_note = models.CharField(max_length=500, blank=True)
     segment_version = models.PositiveIntegerField(null=True)

@@ -58,8 +58,9 @@ def loan_balances(loans: list[Loan], as_of: Any) -> dict[int, dict[str, Any]]:
     for loan in loans:
         config = P.from_json(loan.product_version.config)
         entry = out[loan.pk]
-        entry["dpd"] = days_past_due(entry.pop("items"), as_of, grace_days=config.grace_days,
-                                     tolerance=config.tolerance)
+        entry["dpd"] = days_past_due(
+            entry.pop("items"), as_of, grace_days=config.grace_days, tolerance=config.tolerance
+        )
     return out
 
 
@@ -71,9 +72,18 @@ def instalments_of(loan: Loan) -> list[dict[str, Any]]:
         waived = {c: getattr(inst, f"{c}_waived") for c in COMPONENTS}
         total_due = sum(due.values(), ZERO)
         outstanding = total_due - sum(paid.values(), ZERO) - sum(waived.values(), ZERO)
-        rows.append({"row": inst, "due": due, "paid": paid, "waived": waived, "total_due": total_due,
-                     "total_paid": sum(paid.values(), ZERO), "total_waived": sum(waived.values(), ZERO),
-                     "outstanding": outstanding})
+        rows.append(
+            {
+                "row": inst,
+                "due": due,
+                "paid": paid,
+                "waived": waived,
+                "total_due": total_due,
+                "total_paid": sum(paid.values(), ZERO),
+                "total_waived": sum(waived.values(), ZERO),
+                "outstanding": outstanding,
+            }
+        )
     return rows
 
 
@@ -87,5 +97,8 @@ def products_of(institution: Any) -> QuerySet[Product]:
 
 def adjustment_queue(user: Any, *, status: str = Adjustment.Status.REQUESTED) -> QuerySet[Adjustment]:
     loans = loans_for(user)
-    return (Adjustment.objects.filter(loan__in=loans, status=status)
-            .select_related("loan__customer", "requested_by", "decided_by").order_by("-id"))
+    return (
+        Adjustment.objects.filter(loan__in=loans, status=status)
+        .select_related("loan__customer", "requested_by", "decided_by")
+        .order_by("-id")
+    )

@@ -44,8 +44,14 @@ from postloan.servicing.models import (
 
 def _event(*, customer: Customer, loan: Loan | None, kind: str, actor: Any, **data: Any) -> None:
     institution = customer.institution
-    LoanEvent.objects.create(customer=customer, loan=loan, kind=kind, business_date=institution.business_date,
-                             actor=getattr(actor, "username", "system"), data=_plain(data))
+    LoanEvent.objects.create(
+        customer=customer,
+        loan=loan,
+        kind=kind,
+        business_date=institution.business_date,
+        actor=getattr(actor, "username", "system"),
+        data=_plain(data),
+    )
 
 
 def _plain(data: Any) -> Any:
@@ -70,8 +76,21 @@ def _amount(raw: Any, field: str) -> Decimal:
 
 # --- customers -----------------------------------------------------------------------------------
 
-CUSTOMER_FIELDS = ("name", "id_type", "id_number", "birth_date", "gender", "region", "segment", "employer",
-                   "occupation", "monthly_income", "assets", "liabilities", "monthly_obligations")
+CUSTOMER_FIELDS = (
+    "name",
+    "id_type",
+    "id_number",
+    "birth_date",
+    "gender",
+    "region",
+    "segment",
+    "employer",
+    "occupation",
+    "monthly_income",
+    "assets",
+    "liabilities",
+    "monthly_obligations",
+)
 
 
 def validate_custom(institution: Institution, entity: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -111,16 +130,29 @@ def validate_custom(institution: Institution, entity: str, values: dict[str, Any
 
 
 @transaction.atomic
-def create_customer(*, actor: User, institution: Institution, customer_no: str, name: str, id_number: str = "",
-                    contacts: list[dict[str, Any]] | None = None, custom: dict[str, Any] | None = None,
-                    org_unit: Any = None, owner: Any = None, **fields: Any) -> Customer:
+def create_customer(
+    *,
+    actor: User,
+    institution: Institution,
+    customer_no: str,
+    name: str,
+    id_number: str = "",
+    contacts: list[dict[str, Any]] | None = None,
+    custom: dict[str, Any] | None = None,
+    org_unit: Any = None,
+    owner: Any = None,
+    **fields: Any,
+) -> Customer:
     platform.require(actor, "servicing.view")
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = _("Enter the customer's name.")
     id_number = id_number.strip().upper()
-    if fields.get("id_type", Customer.IdType.RESIDENT) == Customer.IdType.RESIDENT and id_number \
-            and not is_valid_id_number(id_number):
+    if (
+        fields.get("id_type", Customer.IdType.RESIDENT) == Customer.IdType.RESIDENT
+        and id_number
+        and not is_valid_id_number(id_number)
+    ):
         errors["id_number"] = _("This is not a valid 18-digit ID number (check digit mismatch).")
     if Customer.objects.filter(institution=institution, customer_no=customer_no).exists():
         errors["customer_no"] = _("A customer with this number already exists.")
@@ -129,20 +161,41 @@ def create_customer(*, actor: User, institution: Institution, customer_no: str, 
         errors["__all__"] = _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}
     if errors:
         raise ValidationError(errors)
-    customer = Customer.objects.create(institution=institution, customer_no=customer_no, name=name.strip(),
-                                       id_number=id_number, org_unit=org_unit or actor.org_unit, owner=owner,
-                                       custom=validate_custom(institution, "customer", custom or {}), **fields)
+    customer = Customer.objects.create(
+        institution=institution,
+        customer_no=customer_no,
+        name=name.strip(),
+        id_number=id_number,
+        org_unit=org_unit or actor.org_unit,
+        owner=owner,
+        custom=validate_custom(institution, "customer", custom or {}),
+        **fields,
+    )
     for contact in contacts or []:
         add_contact(actor=actor, customer=customer, **contact)
-    platform.record_audit(actor=actor, action="create", obj=customer, after=platform.snapshot(customer),
-                          institution_id=institution.pk)
+    platform.record_audit(
+        actor=actor,
+        action="create",
+        obj=customer,
+        after=platform.snapshot(customer),
+        institution_id=institution.pk,
+    )
     _event(customer=customer, loan=None, kind="customer_created", actor=actor)
     return customer
 
 
 @transaction.atomic
-def add_contact(*, actor: User, customer: Customer, kind: str, value: str, label: str = "", relation: str = "self",
-                contact_name: str = "", is_emergency: bool = False) -> Contact:
+def add_contact(
+    *,
+    actor: User,
+    customer: Customer,
+    kind: str,
+    value: str,
+    label: str = "",
+    relation: str = "self",
+    contact_name: str = "",
+    is_emergency: bool = False,
+) -> Contact:
     value = value.strip()
     if kind not in Contact.Kind.values:
         raise ValidationError({"kind": _("Unknown contact kind.")})
@@ -154,15 +207,29 @@ def add_contact(*, actor: User, customer: Customer, kind: str, value: str, label
         raise ValidationError({"value": _("This field is required.")})
     if relation not in Contact.Relation.values:
         raise ValidationError({"relation": _("Unknown relation.")})
-    contact = Contact.objects.create(customer=customer, kind=kind, value=value, label=label, relation=relation,
-                                     contact_name=contact_name, is_emergency=is_emergency)
-    platform.record_audit(actor=actor, action="create", obj=contact, after=platform.snapshot(contact),
-                          institution_id=customer.institution_id)
+    contact = Contact.objects.create(
+        customer=customer,
+        kind=kind,
+        value=value,
+        label=label,
+        relation=relation,
+        contact_name=contact_name,
+        is_emergency=is_emergency,
+    )
+    platform.record_audit(
+        actor=actor,
+        action="create",
+        obj=contact,
+        after=platform.snapshot(contact),
+        institution_id=customer.institution_id,
+    )
     return contact
 
 
 @transaction.atomic
-def set_customer_flags(*, actor: User, customer: Customer, do_not_contact: bool, dispute: bool, reason: str) -> None:
+def set_customer_flags(
+    *, actor: User, customer: Customer, do_not_contact: bool, dispute: bool, reason: str
+) -> None:
     platform.require(actor, "servicing.request_waiver")
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
@@ -170,16 +237,31 @@ def set_customer_flags(*, actor: User, customer: Customer, do_not_contact: bool,
     customer.do_not_contact, customer.dispute = do_not_contact, dispute
     customer.save(update_fields=["do_not_contact", "dispute"])
     after = {"do_not_contact": do_not_contact, "dispute": dispute}
-    platform.record_audit(actor=actor, action="update_flags", obj=customer, before=before, after=after,
-                          institution_id=customer.institution_id)
+    platform.record_audit(
+        actor=actor,
+        action="update_flags",
+        obj=customer,
+        before=before,
+        after=after,
+        institution_id=customer.institution_id,
+    )
     _event(customer=customer, loan=None, kind="flags_changed", actor=actor, reason=reason, **after)
 
 
 @transaction.atomic
-def record_consent(*, actor: User, customer: Customer, purpose: str, granted_on: dt.date, channel: str) -> Consent:
-    consent = Consent.objects.create(customer=customer, purpose=purpose, granted_on=granted_on, channel=channel)
-    platform.record_audit(actor=actor, action="create", obj=consent, after=platform.snapshot(consent),
-                          institution_id=customer.institution_id)
+def record_consent(
+    *, actor: User, customer: Customer, purpose: str, granted_on: dt.date, channel: str
+) -> Consent:
+    consent = Consent.objects.create(
+        customer=customer, purpose=purpose, granted_on=granted_on, channel=channel
+    )
+    platform.record_audit(
+        actor=actor,
+        action="create",
+        obj=consent,
+        after=platform.snapshot(consent),
+        institution_id=customer.institution_id,
+    )
     return consent
 
 
@@ -194,8 +276,15 @@ def _parse_config(config: dict[str, Any]) -> P.ProductConfig:
 
 
 @transaction.atomic
-def save_product(*, actor: User, institution: Institution, code: str, name: str, config: dict[str, Any],
-                 product: Product | None = None) -> Product:
+def save_product(
+    *,
+    actor: User,
+    institution: Institution,
+    code: str,
+    name: str,
+    config: dict[str, Any],
+    product: Product | None = None,
+) -> Product:
     """Create a product, or give an existing one a new configuration version (loans keep theirs)."""
     platform.require(actor, "servicing.manage_products")
     parsed = _parse_config(config)
@@ -206,15 +295,24 @@ def save_product(*, actor: User, institution: Institution, code: str, name: str,
         version = 1
         before = None
     else:
-        before = {"name": product.name, "config": product.versions.get(version=product.current_version).config}
+        before = {
+            "name": product.name,
+            "config": product.versions.get(version=product.current_version).config,
+        }
         version = product.current_version + 1
         product.name, product.current_version = name, version
         product.save(update_fields=["name", "current_version"])
-    ProductVersion.objects.create(product=product, version=version, config=parsed.to_json(),
-                                  created_by=actor.username)
-    platform.record_audit(actor=actor, action="create" if before is None else "new_version", obj=product,
-                          before=before, after={"name": name, "version": version, "config": parsed.to_json()},
-                          institution_id=institution.pk)
+    ProductVersion.objects.create(
+        product=product, version=version, config=parsed.to_json(), created_by=actor.username
+    )
+    platform.record_audit(
+        actor=actor,
+        action="create" if before is None else "new_version",
+        obj=product,
+        before=before,
+        after={"name": name, "version": version, "config": parsed.to_json()},
+        institution_id=institution.pk,
+    )
     return product
 
 
@@ -222,9 +320,18 @@ def save_product(*, actor: User, institution: Institution, code: str, name: str,
 
 
 @transaction.atomic
-def book_loan(*, actor: User, customer: Customer, product: Product, loan_no: str, principal: Any,
-              disbursed_on: dt.date, term: int | None = None, annual_rate: Any = None,
-              custom: dict[str, Any] | None = None) -> Loan:
+def book_loan(
+    *,
+    actor: User,
+    customer: Customer,
+    product: Product,
+    loan_no: str,
+    principal: Any,
+    disbursed_on: dt.date,
+    term: int | None = None,
+    annual_rate: Any = None,
+    custom: dict[str, Any] | None = None,
+) -> Loan:
     """Book a disbursed loan under the product's current version and store its schedule."""
     platform.require(actor, "servicing.post_repayment")
     version = product.versions.get(version=product.current_version)
@@ -235,27 +342,55 @@ def book_loan(*, actor: User, customer: Customer, product: Product, loan_no: str
     if Loan.objects.filter(institution=customer.institution, loan_no=loan_no).exists():
         raise ValidationError({"loan_no": _("A loan with this number already exists.")})
     if config.cost_cap is not None and rate > config.cost_cap:
-        raise ValidationError({"annual_rate": _("The rate is above the product's total cost cap of %(cap)s.")
-                               % {"cap": config.cost_cap}})
+        raise ValidationError(
+            {
+                "annual_rate": _("The rate is above the product's total cost cap of %(cap)s.")
+                % {"cap": config.cost_cap}
+            }
+        )
     try:
-        rows = generate(principal=amount, annual_rate=rate, term=term, method=config.method, start=disbursed_on)
+        rows = generate(
+            principal=amount, annual_rate=rate, term=term, method=config.method, start=disbursed_on
+        )
     except ScheduleError as exc:
         raise ValidationError({"term": str(exc)}) from None
     loan = Loan.objects.create(
-        institution=customer.institution, org_unit=customer.org_unit, owner=customer.owner, loan_no=loan_no,
-        customer=customer, product_version=version, principal=amount, annual_rate=rate, term=term,
-        method=config.method, disbursed_on=disbursed_on, maturity_date=rows[-1].due_date,
+        institution=customer.institution,
+        org_unit=customer.org_unit,
+        owner=customer.owner,
+        loan_no=loan_no,
+        customer=customer,
+        product_version=version,
+        principal=amount,
+        annual_rate=rate,
+        term=term,
+        method=config.method,
+        disbursed_on=disbursed_on,
+        maturity_date=rows[-1].due_date,
         custom=validate_custom(customer.institution, "loan", custom or {}),
     )
     base = L.from_schedule(rows)
-    ScheduleVersion.objects.create(loan=loan, version=1, reason="booking", base=ledger_store.ledger_to_json(base),
-                                   terms={"annual_rate": str(rate), "term": term},
-                                   created_on=customer.institution.business_date, created_by=actor.username)
+    ScheduleVersion.objects.create(
+        loan=loan,
+        version=1,
+        reason="booking",
+        base=ledger_store.ledger_to_json(base),
+        terms={"annual_rate": str(rate), "term": term},
+        created_on=customer.institution.business_date,
+        created_by=actor.username,
+    )
     ledger_store.write_state(loan, base)
     loan.save()
-    platform.record_audit(actor=actor, action="book", obj=loan, after=platform.snapshot(loan),
-                          institution_id=loan.institution_id)
-    _event(customer=customer, loan=loan, kind="loan_booked", actor=actor, principal=amount, term=term, rate=rate)
+    platform.record_audit(
+        actor=actor,
+        action="book",
+        obj=loan,
+        after=platform.snapshot(loan),
+        institution_id=loan.institution_id,
+    )
+    _event(
+        customer=customer, loan=loan, kind="loan_booked", actor=actor, principal=amount, term=term, rate=rate
+    )
     return loan
 
 
@@ -282,13 +417,24 @@ def _replay_and_save(loan: Loan, events: list[ledger_store.Event]) -> L.Ledger:
 
 
 def _lock(loan: Loan) -> Loan:
-    return Loan.objects.select_for_update().select_related("institution", "customer", "product_version").get(
-        pk=loan.pk)
+    return (
+        Loan.objects.select_for_update()
+        .select_related("institution", "customer", "product_version")
+        .get(pk=loan.pk)
+    )
 
 
 @transaction.atomic
-def post_repayment(*, actor: User, loan: Loan, amount: Any, value_date: dt.date, channel: str,
-                   external_id: str | None = None, settlement: dict[str, str] | None = None) -> Repayment:
+def post_repayment(
+    *,
+    actor: User,
+    loan: Loan,
+    amount: Any,
+    value_date: dt.date,
+    channel: str,
+    external_id: str | None = None,
+    settlement: dict[str, str] | None = None,
+) -> Repayment:
     """Book a repayment and allocate it by the product's waterfall.
 
     A repayment whose external id is already booked raises DuplicatePayment (nothing is booked twice).
@@ -308,28 +454,60 @@ def post_repayment(*, actor: User, loan: Loan, amount: Any, value_date: dt.date,
         raise ValidationError(_("Only active loans take repayments; use a recovery for written-off loans."))
     business_date = loan.institution.business_date
     if value_date > business_date:
-        raise ValidationError({"value_date": _("The value date cannot be after the business date (%(d)s).")
-                               % {"d": business_date.isoformat()}})
+        raise ValidationError(
+            {
+                "value_date": _("The value date cannot be after the business date (%(d)s).")
+                % {"d": business_date.isoformat()}
+            }
+        )
     if value_date < loan.disbursed_on:
         raise ValidationError({"value_date": _("The value date is before the loan was disbursed.")})
-    repayment = Repayment(loan=loan, amount=amount, value_date=value_date, channel=channel,
-                          external_id=external_id, institution=loan.institution, segment_version=loan.schedule_version,
-                          settlement=settlement, posted_on=business_date, posted_by=actor.username)
+    repayment = Repayment(
+        loan=loan,
+        amount=amount,
+        value_date=value_date,
+        channel=channel,
+        external_id=external_id,
+        institution=loan.institution,
+        segment_version=loan.schedule_version,
+        settlement=settlement,
+        posted_on=business_date,
+        posted_by=actor.username,
+    )
     try:
         with transaction.atomic():
             repayment.save()
     except IntegrityError:  # a concurrent post of the same external id won the race
-        raise DuplicatePayment(Repayment.objects.get(institution=loan.institution, external_id=external_id)) \
-            from None
+        raise DuplicatePayment(
+            Repayment.objects.get(institution=loan.institution, external_id=external_id)
+        ) from None
     _replay_and_save(loan, ledger_store.segment_events(loan))
     repayment.refresh_from_db()
-    platform.record_audit(actor=actor, action="post_repayment", obj=repayment,
-                          after={"loan": loan.loan_no, "amount": str(amount), "value_date": value_date.isoformat(),
-                                 "channel": channel, "external_id": external_id, "allocations": repayment.allocations},
-                          institution_id=loan.institution_id)
-    _event(customer=loan.customer, loan=loan, kind="repayment_posted", actor=actor, amount=amount,
-           value_date=value_date, channel=channel, allocations=repayment.allocations,
-           backdated=value_date < business_date)
+    platform.record_audit(
+        actor=actor,
+        action="post_repayment",
+        obj=repayment,
+        after={
+            "loan": loan.loan_no,
+            "amount": str(amount),
+            "value_date": value_date.isoformat(),
+            "channel": channel,
+            "external_id": external_id,
+            "allocations": repayment.allocations,
+        },
+        institution_id=loan.institution_id,
+    )
+    _event(
+        customer=loan.customer,
+        loan=loan,
+        kind="repayment_posted",
+        actor=actor,
+        amount=amount,
+        value_date=value_date,
+        channel=channel,
+        allocations=repayment.allocations,
+        backdated=value_date < business_date,
+    )
     return repayment
 
 
@@ -344,37 +522,72 @@ def reverse_repayment(*, actor: User, repayment: Repayment, reason: str) -> Repa
     if repayment.status == Repayment.Status.REVERSED:
         raise ValidationError(_("This repayment is already reversed."))
     if repayment.segment_version != loan.schedule_version:
-        raise ValidationError(_("The loan was restructured after this repayment; it can no longer be reversed."))
+        raise ValidationError(
+            _("The loan was restructured after this repayment; it can no longer be reversed.")
+        )
     repayment.status = Repayment.Status.REVERSED
     repayment.reversed_on, repayment.reversed_by, repayment.reversal_reason = (
-        loan.institution.business_date, actor.username, reason)
+        loan.institution.business_date,
+        actor.username,
+        reason,
+    )
     repayment.save(update_fields=["status", "reversed_on", "reversed_by", "reversal_reason"])
     _replay_and_save(loan, ledger_store.segment_events(loan))
-    platform.record_audit(actor=actor, action="reverse_repayment", obj=repayment,
-                          before={"status": "posted"}, after={"status": "reversed", "reason": reason},
-                          institution_id=loan.institution_id)
-    _event(customer=loan.customer, loan=loan, kind="repayment_reversed", actor=actor, amount=repayment.amount,
-           value_date=repayment.value_date, reason=reason)
+    platform.record_audit(
+        actor=actor,
+        action="reverse_repayment",
+        obj=repayment,
+        before={"status": "posted"},
+        after={"status": "reversed", "reason": reason},
+        institution_id=loan.institution_id,
+    )
+    _event(
+        customer=loan.customer,
+        loan=loan,
+        kind="repayment_reversed",
+        actor=actor,
+        amount=repayment.amount,
+        value_date=repayment.value_date,
+        reason=reason,
+    )
     return repayment
 
 
 def quote_settlement(loan: Loan, as_of: dt.date | None = None) -> Any:
     config = P.from_json(loan.product_version.config)
     as_of = as_of or loan.institution.business_date
-    return settlement_quote(ledger_store.current_ledger(loan), ledger_store.terms_for(loan), as_of,
-                            day_count_base=config.day_count, fee_rate=config.settlement_fee_rate)
+    return settlement_quote(
+        ledger_store.current_ledger(loan),
+        ledger_store.terms_for(loan),
+        as_of,
+        day_count_base=config.day_count,
+        fee_rate=config.settlement_fee_rate,
+    )
 
 
-def settle_loan(*, actor: User, loan: Loan, channel: str, external_id: str | None = None,
-                amount: Any = None) -> Repayment:
+def settle_loan(
+    *, actor: User, loan: Loan, channel: str, external_id: str | None = None, amount: Any = None
+) -> Repayment:
     """Early settlement (提前结清) on the business date: pays the quote exactly."""
     q = quote_settlement(loan)
     if amount is not None and money(amount) != q.total:
         raise ValidationError({"amount": _("The settlement amount is %(total)s.") % {"total": q.total}})
-    data = {"as_of": q.as_of.isoformat(), "due_now": str(q.due_now), "principal_not_due": str(q.principal_not_due),
-            "accrued_interest": str(q.accrued_interest), "settlement_fee": str(q.settlement_fee)}
-    return post_repayment(actor=actor, loan=loan, amount=q.total, value_date=q.as_of, channel=channel,
-                          external_id=external_id, settlement=data)
+    data = {
+        "as_of": q.as_of.isoformat(),
+        "due_now": str(q.due_now),
+        "principal_not_due": str(q.principal_not_due),
+        "accrued_interest": str(q.accrued_interest),
+        "settlement_fee": str(q.settlement_fee),
+    }
+    return post_repayment(
+        actor=actor,
+        loan=loan,
+        amount=q.total,
+        value_date=q.as_of,
+        channel=channel,
+        external_id=external_id,
+        settlement=data,
+    )
 
 
 # --- restructuring -------------------------------------------------------------------------------
@@ -383,8 +596,9 @@ RESTRUCTURE_KINDS = ("payment_plan", "extend_term", "reduce_rate", "capitalise")
 
 
 @transaction.atomic
-def restructure(*, actor: User, loan: Loan, kind: str, periods: int | None = None, new_rate: Any = None,
-                reason: str) -> Loan:
+def restructure(
+    *, actor: User, loan: Loan, kind: str, periods: int | None = None, new_rate: Any = None, reason: str
+) -> Loan:
     """Apply a hardship treatment as a new schedule version and flag the loan restructured."""
     platform.require(actor, "servicing.approve_waiver")
     if kind not in RESTRUCTURE_KINDS:
@@ -415,18 +629,42 @@ def restructure(*, actor: User, loan: Loan, kind: str, periods: int | None = Non
     loan.restructured, loan.restructured_on = True, as_of
     loan.maturity_date = max(i.due_date for i in ledger.instalments)
     loan.term = max(i.period for i in ledger.instalments)
-    params = {"kind": kind, "periods": periods, "new_rate": str(new_rate) if new_rate is not None else None,
-              "reason": reason}
-    ScheduleVersion.objects.create(loan=loan, version=loan.schedule_version, reason=kind, params=params,
-                                   base=ledger_store.ledger_to_json(ledger),
-                                   terms={"annual_rate": str(loan.annual_rate), "term": loan.term},
-                                   created_on=as_of, created_by=actor.username)
+    params = {
+        "kind": kind,
+        "periods": periods,
+        "new_rate": str(new_rate) if new_rate is not None else None,
+        "reason": reason,
+    }
+    ScheduleVersion.objects.create(
+        loan=loan,
+        version=loan.schedule_version,
+        reason=kind,
+        params=params,
+        base=ledger_store.ledger_to_json(ledger),
+        terms={"annual_rate": str(loan.annual_rate), "term": loan.term},
+        created_on=as_of,
+        created_by=actor.username,
+    )
     ledger_store.write_state(loan, ledger)
     loan.save()
-    platform.record_audit(actor=actor, action="restructure", obj=loan, before=before,
-                          after={"schedule_version": loan.schedule_version, **params},
-                          institution_id=loan.institution_id)
-    _event(customer=loan.customer, loan=loan, kind="restructured", actor=actor, **params)
+    platform.record_audit(
+        actor=actor,
+        action="restructure",
+        obj=loan,
+        before=before,
+        after={"schedule_version": loan.schedule_version, **params},
+        institution_id=loan.institution_id,
+    )
+    _event(
+        customer=loan.customer,
+        loan=loan,
+        kind="restructured",
+        actor=actor,
+        treatment=kind,
+        periods=periods,
+        new_rate=params["new_rate"],
+        reason=reason,
+    )
     return loan
 
 
@@ -434,8 +672,9 @@ def restructure(*, actor: User, loan: Loan, kind: str, periods: int | None = Non
 
 
 @transaction.atomic
-def request_adjustment(*, actor: User, loan: Loan, kind: str, amounts: dict[str, Any] | None = None,
-                       reason: str) -> Adjustment:
+def request_adjustment(
+    *, actor: User, loan: Loan, kind: str, amounts: dict[str, Any] | None = None, reason: str
+) -> Adjustment:
     """A waiver of component amounts, or a write-off of everything outstanding, awaiting approval."""
     platform.require(actor, "servicing.request_waiver")
     if not reason.strip():
@@ -464,16 +703,32 @@ def request_adjustment(*, actor: User, loan: Loan, kind: str, amounts: dict[str,
     total = sum((Decimal(v) for v in clean.values()), ZERO)
     if total <= 0:
         raise ValidationError(_("Nothing is outstanding."))
-    adjustment = Adjustment.objects.create(loan=loan, kind=kind, amounts=clean, total=total, reason=reason,
-                                           requested_by=actor, requested_on=loan.institution.business_date)
-    platform.record_audit(actor=actor, action="request", obj=adjustment, after=platform.snapshot(adjustment),
-                          institution_id=loan.institution_id)
-    _event(customer=loan.customer, loan=loan, kind=f"{kind}_requested", actor=actor, total=total, reason=reason)
+    adjustment = Adjustment.objects.create(
+        loan=loan,
+        kind=kind,
+        amounts=clean,
+        total=total,
+        reason=reason,
+        requested_by=actor,
+        requested_on=loan.institution.business_date,
+    )
+    platform.record_audit(
+        actor=actor,
+        action="request",
+        obj=adjustment,
+        after=platform.snapshot(adjustment),
+        institution_id=loan.institution_id,
+    )
+    _event(
+        customer=loan.customer, loan=loan, kind=f"{kind}_requested", actor=actor, total=total, reason=reason
+    )
     return adjustment
 
 
 def approval_limit(user: User, kind: str) -> Decimal:
-    limits = ApprovalLimit.objects.filter(role__in=user.roles.all(), kind=kind).values_list("max_amount", flat=True)
+    limits = ApprovalLimit.objects.filter(role__in=user.roles.all(), kind=kind).values_list(
+        "max_amount", flat=True
+    )
     return max(limits, default=ZERO)
 
 
@@ -490,12 +745,18 @@ def decide_adjustment(*, actor: User, adjustment: Adjustment, approve: bool, not
     if approve:
         limit = approval_limit(actor, adjustment.kind)
         if adjustment.total > limit:
-            raise ValidationError(_("This request (%(total)s) is above your approval limit of %(limit)s.")
-                                  % {"total": adjustment.total, "limit": limit})
+            raise ValidationError(
+                _("This request (%(total)s) is above your approval limit of %(limit)s.")
+                % {"total": adjustment.total, "limit": limit}
+            )
     elif not note.strip():
         raise ValidationError({"note": _("Give a reason for the rejection.")})
     loan = _lock(adjustment.loan)
-    adjustment.decided_by, adjustment.decided_on, adjustment.decision_note = actor, loan.institution.business_date, note
+    adjustment.decided_by, adjustment.decided_on, adjustment.decision_note = (
+        actor,
+        loan.institution.business_date,
+        note,
+    )
     if not approve:
         adjustment.status = Adjustment.Status.REJECTED
         adjustment.save()
@@ -505,11 +766,22 @@ def decide_adjustment(*, actor: User, adjustment: Adjustment, approve: bool, not
         _replay_and_save(loan, ledger_store.segment_events(loan))
     else:
         _post_write_off(loan, adjustment)
-    platform.record_audit(actor=actor, action="approve" if approve else "reject", obj=adjustment,
-                          before={"status": "requested"}, after={"status": adjustment.status, "note": note},
-                          institution_id=loan.institution_id)
-    _event(customer=loan.customer, loan=loan, kind=f"{adjustment.kind}_{adjustment.status}", actor=actor,
-           total=adjustment.total, note=note)
+    platform.record_audit(
+        actor=actor,
+        action="approve" if approve else "reject",
+        obj=adjustment,
+        before={"status": "requested"},
+        after={"status": adjustment.status, "note": note},
+        institution_id=loan.institution_id,
+    )
+    _event(
+        customer=loan.customer,
+        loan=loan,
+        kind=f"{adjustment.kind}_{adjustment.status}",
+        actor=actor,
+        total=adjustment.total,
+        note=note,
+    )
     return adjustment
 
 
@@ -520,13 +792,17 @@ def _post_write_off(loan: Loan, adjustment: Adjustment) -> None:
     adjustment.total = total
     adjustment.save()
     loan.status, loan.written_off_amount, loan.closed_on = (
-        Loan.Status.WRITTEN_OFF, total, loan.institution.business_date)
+        Loan.Status.WRITTEN_OFF,
+        total,
+        loan.institution.business_date,
+    )
     loan.save(update_fields=["status", "written_off_amount", "closed_on"])
 
 
 @transaction.atomic
-def record_recovery(*, actor: User, loan: Loan, amount: Any, value_date: dt.date, channel: str,
-                    external_id: str | None = None) -> Recovery:
+def record_recovery(
+    *, actor: User, loan: Loan, amount: Any, value_date: dt.date, channel: str, external_id: str | None = None
+) -> Recovery:
     """Money received after write-off, booked separately from the closed schedule."""
     platform.require(actor, "servicing.post_repayment")
     if loan.status != Loan.Status.WRITTEN_OFF:
@@ -534,13 +810,28 @@ def record_recovery(*, actor: User, loan: Loan, amount: Any, value_date: dt.date
     amount = _amount(amount, "amount")
     recovered = sum((r.amount for r in loan.recoveries.all()), ZERO)
     if recovered + amount > loan.written_off_amount:
-        raise ValidationError({"amount": _("Recoveries would exceed the written-off amount of %(n)s.")
-                               % {"n": loan.written_off_amount}})
-    recovery = Recovery.objects.create(loan=loan, amount=amount, value_date=value_date, channel=channel,
-                                       external_id=external_id, posted_by=actor.username,
-                                       posted_on=loan.institution.business_date)
-    platform.record_audit(actor=actor, action="recovery", obj=recovery, after=platform.snapshot(recovery),
-                          institution_id=loan.institution_id)
+        raise ValidationError(
+            {
+                "amount": _("Recoveries would exceed the written-off amount of %(n)s.")
+                % {"n": loan.written_off_amount}
+            }
+        )
+    recovery = Recovery.objects.create(
+        loan=loan,
+        amount=amount,
+        value_date=value_date,
+        channel=channel,
+        external_id=external_id,
+        posted_by=actor.username,
+        posted_on=loan.institution.business_date,
+    )
+    platform.record_audit(
+        actor=actor,
+        action="recovery",
+        obj=recovery,
+        after=platform.snapshot(recovery),
+        institution_id=loan.institution_id,
+    )
     _event(customer=loan.customer, loan=loan, kind="recovery", actor=actor, amount=amount)
     return recovery
 
@@ -551,9 +842,15 @@ def set_approval_limit(*, actor: User, role: Any, kind: str, max_amount: Any) ->
     value = money(max_amount)
     if value < 0:
         raise ValidationError({"max_amount": _("The limit cannot be negative.")})
-    limit, _created = ApprovalLimit.objects.update_or_create(role=role, kind=kind, defaults={"max_amount": value})
-    platform.record_audit(actor=actor, action="set_limit", obj=limit, after={"role": role.code, "kind": kind,
-                                                                             "max_amount": str(value)})
+    limit, _created = ApprovalLimit.objects.update_or_create(
+        role=role, kind=kind, defaults={"max_amount": value}
+    )
+    platform.record_audit(
+        actor=actor,
+        action="set_limit",
+        obj=limit,
+        after={"role": role.code, "kind": kind, "max_amount": str(value)},
+    )
     return limit
 
 

@@ -50,8 +50,11 @@ def customers(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.search_customers(request.user, query), per_page=25)
     rules = runtime_config.for_request(request)
     rows = [{"c": c, "id_masked": mask(c.id_number, rules.mask_rule("id_number"))} for c in page]
-    return render(request, "servicing/customers.html", {"form": form, "page": page, "rows": rows, "q": query,
-                                                         "query": f"q={query}"})
+    return render(
+        request,
+        "servicing/customers.html",
+        {"form": form, "page": page, "rows": rows, "q": query, "query": f"q={query}"},
+    )
 
 
 @login_required
@@ -63,9 +66,12 @@ def customer_new(request: HttpRequest) -> HttpResponse:
         mobile = data.pop("mobile")
         contacts = [{"kind": "mobile", "value": mobile, "label": _("Own mobile")}] if mobile else []
         try:
-            customer = services.create_customer(actor=request.user, institution=request.user.institution,
-                                                 contacts=contacts, **{k: v for k, v in data.items()
-                                                                       if v not in (None, "")})
+            customer = services.create_customer(
+                actor=request.user,
+                institution=request.user.institution,
+                contacts=contacts,
+                **{k: v for k, v in data.items() if v not in (None, "")},
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -81,8 +87,15 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
     rules = runtime_config.for_request(request)
     loans = list(selectors.loans_for(request.user).filter(customer=c).order_by("-disbursed_on"))
     balances = selectors.loan_balances(loans, request.user.institution.business_date)
-    contacts = [{"c": ct, "masked": mask(ct.value, rules.mask_rule(ct.mask_kind)) if ct.mask_kind != "email"
-                 else mask(ct.value, rules.mask_rule("phone"))} for ct in c.contacts.all()]
+    contacts = [
+        {
+            "c": ct,
+            "masked": mask(ct.value, rules.mask_rule(ct.mask_kind))
+            if ct.mask_kind != "email"
+            else mask(ct.value, rules.mask_rule("phone")),
+        }
+        for ct in c.contacts.all()
+    ]
     context = {
         "c": c,
         "id_masked": mask(c.id_number, rules.mask_rule("id_number")),
@@ -92,8 +105,10 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
         "consents": c.consents.all(),
         "flags_form": F.FlagsForm(initial={"do_not_contact": c.do_not_contact, "dispute": c.dispute}),
         "contact_form": F.ContactForm(),
-        "book_form": F.BookLoanForm(institution=request.user.institution,
-                                    initial={"disbursed_on": request.user.institution.business_date}),
+        "book_form": F.BookLoanForm(
+            institution=request.user.institution,
+            initial={"disbursed_on": request.user.institution.business_date},
+        ),
     }
     return render(request, "servicing/customer.html", context)
 
@@ -170,7 +185,8 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         "versions": loan.schedule_versions.order_by("-version"),
         "quote": quote,
         "business_date": business_date,
-        "repayment_form": forms.get("repayment_form") or F.RepaymentForm(initial={"value_date": business_date}),
+        "repayment_form": forms.get("repayment_form")
+        or F.RepaymentForm(initial={"value_date": business_date}),
         "settle_form": F.SettleForm(),
         "reverse_form": F.ReverseForm(),
         "waiver_form": forms.get("waiver_form") or F.WaiverForm(),
@@ -196,16 +212,20 @@ def repayment_post(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             repayment = services.post_repayment(actor=request.user, loan=loan_obj, **form.cleaned_data)
         except services.DuplicatePayment as dup:
-            messages.warning(request, _("Transaction %(id)s was already booked on %(d)s for %(a)s; nothing was "
-                                        "booked again.") % {"id": dup.repayment.external_id,
-                                                            "d": dup.repayment.posted_on, "a": dup.repayment.amount})
+            messages.warning(
+                request,
+                _("Transaction %(id)s was already booked on %(d)s for %(a)s; nothing was booked again.")
+                % {"id": dup.repayment.external_id, "d": dup.repayment.posted_on, "a": dup.repayment.amount},
+            )
             return redirect(_loan_url(loan_obj, dup.repayment))
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             messages.success(request, _("Repayment of %(a)s booked.") % {"a": repayment.amount})
             return redirect(_loan_url(loan_obj, repayment))
-    return render(request, "servicing/loan.html", _loan_context(request, loan_obj, repayment_form=form), status=400)
+    return render(
+        request, "servicing/loan.html", _loan_context(request, loan_obj, repayment_form=form), status=400
+    )
 
 
 @login_required
@@ -216,7 +236,9 @@ def repayment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(_("Give a reason for the reversal."))
-        services.reverse_repayment(actor=request.user, repayment=repayment, reason=form.cleaned_data["reason"])
+        services.reverse_repayment(
+            actor=request.user, repayment=repayment, reason=form.cleaned_data["reason"]
+        )
         messages.success(request, _("Repayment reversed; the loan is back to its state without it."))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
@@ -253,8 +275,9 @@ def loan_restructure(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Restructured: a new schedule version is in force."))
             return redirect("servicing:loan", pk=loan_obj.pk)
-    return render(request, "servicing/loan.html", _loan_context(request, loan_obj, restructure_form=form),
-                  status=400)
+    return render(
+        request, "servicing/loan.html", _loan_context(request, loan_obj, restructure_form=form), status=400
+    )
 
 
 @login_required
@@ -266,8 +289,13 @@ def adjustment_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
         try:
-            services.request_adjustment(actor=request.user, loan=loan_obj, kind=kind,
-                                        amounts={k: v for k, v in data.items() if v}, reason=reason)
+            services.request_adjustment(
+                actor=request.user,
+                loan=loan_obj,
+                kind=kind,
+                amounts={k: v for k, v in data.items() if v},
+                reason=reason,
+            )
         except (ValidationError, PermissionDenied) as exc:
             if kind == "waiver" and isinstance(exc, ValidationError):
                 attach_errors(form, exc)
@@ -280,7 +308,9 @@ def adjustment_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse
     if kind != "waiver":
         messages.error(request, _("Give a reason."))
         return redirect("servicing:loan", pk=loan_obj.pk)
-    return render(request, "servicing/loan.html", _loan_context(request, loan_obj, waiver_form=form), status=400)
+    return render(
+        request, "servicing/loan.html", _loan_context(request, loan_obj, waiver_form=form), status=400
+    )
 
 
 @login_required
@@ -296,7 +326,8 @@ def adjustments(request: HttpRequest) -> HttpResponse:
         "can_approve": user.has_perm("servicing.approve_waiver"),
         "limits": {k: services.approval_limit(user, k) for k in Adjustment.Kind.values},
         "all_limits": ApprovalLimit.objects.select_related("role").order_by("role_id", "kind")
-        if user.has_perm("platform.manage_roles") else None,
+        if user.has_perm("platform.manage_roles")
+        else None,
         "roles": platform_selectors.roles() if user.has_perm("platform.manage_roles") else None,
         "decision_form": F.DecisionForm(),
     }
@@ -309,8 +340,9 @@ def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = get_object_or_404(Adjustment, pk=pk, loan__in=selectors.loans_for(request.user))
     approve = request.POST.get("decision") == "approve"
     try:
-        services.decide_adjustment(actor=request.user, adjustment=adjustment, approve=approve,
-                                   note=request.POST.get("note", ""))
+        services.decide_adjustment(
+            actor=request.user, adjustment=adjustment, approve=approve, note=request.POST.get("note", "")
+        )
         messages.success(request, _("Approved and posted.") if approve else _("Rejected."))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
@@ -324,8 +356,12 @@ def approval_limit_set(request: HttpRequest) -> HttpResponse:
 
     role = get_object_or_404(Role, pk=request.POST.get("role"))
     try:
-        services.set_approval_limit(actor=request.user, role=role, kind=request.POST.get("kind", ""),
-                                    max_amount=Decimal(request.POST.get("max_amount") or "x"))
+        services.set_approval_limit(
+            actor=request.user,
+            role=role,
+            kind=request.POST.get("kind", ""),
+            max_amount=Decimal(request.POST.get("max_amount") or "x"),
+        )
         messages.success(request, _("Approval limit saved."))
     except (ValidationError, PermissionDenied, ArithmeticError) as exc:
         messages.error(request, "; ".join(getattr(exc, "messages", [_("Enter an amount such as 1234.56.")])))
@@ -338,9 +374,15 @@ def products(request: HttpRequest) -> HttpResponse:
     rows = []
     for product in selectors.products_of(request.user.institution):
         config = P.from_json(product.versions.get(version=product.current_version).config)
-        rows.append({"p": product, "config": config, "type": _(P.PRODUCT_TYPE_LABELS[config.product_type]),
-                     "method": _(P.METHOD_LABELS[config.method]), "loans": Loan.objects.filter(
-                         product_version__product=product).count()})
+        rows.append(
+            {
+                "p": product,
+                "config": config,
+                "type": _(P.PRODUCT_TYPE_LABELS[config.product_type]),
+                "method": _(P.METHOD_LABELS[config.method]),
+                "loans": Loan.objects.filter(product_version__product=product).count(),
+            }
+        )
     return render(request, "servicing/products.html", {"rows": rows})
 
 
@@ -348,19 +390,35 @@ def products(request: HttpRequest) -> HttpResponse:
 @permission_required("servicing.manage_products", raise_exception=True)
 def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     product = get_object_or_404(Product, pk=pk, institution=request.user.institution) if pk else None
-    config = P.from_json(product.versions.get(version=product.current_version).config) if product else P.ProductConfig()
-    initial = F.ProductForm.initial_from(config) | ({"code": product.code, "name": product.name} if product else {})
+    config = (
+        P.from_json(product.versions.get(version=product.current_version).config)
+        if product
+        else P.ProductConfig()
+    )
+    initial = F.ProductForm.initial_from(config) | (
+        {"code": product.code, "name": product.name} if product else {}
+    )
     form = F.ProductForm(request.POST or None, initial=initial, editing=product)
     if request.method == "POST" and form.is_valid():
         try:
-            product = services.save_product(actor=request.user, institution=request.user.institution,
-                                            code=form.cleaned_data["code"], name=form.cleaned_data["name"],
-                                            config=form.config(), product=product)
+            product = services.save_product(
+                actor=request.user,
+                institution=request.user.institution,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                config=form.config(),
+                product=product,
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, _("Product saved as version %(v)s; existing loans keep their version.")
-                             % {"v": product.current_version})
+            messages.success(
+                request,
+                _("Product saved as version %(v)s; existing loans keep their version.")
+                % {"v": product.current_version},
+            )
             return redirect("servicing:products")
     versions = product.versions.all() if product else []
-    return render(request, "servicing/product_form.html", {"form": form, "product": product, "versions": versions})
+    return render(
+        request, "servicing/product_form.html", {"form": form, "product": product, "versions": versions}
+    )

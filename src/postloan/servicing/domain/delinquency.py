@@ -10,7 +10,10 @@ from decimal import Decimal
 
 
 def days_past_due(
-    open_items: Iterable[tuple[dt.date, Decimal]], as_of: dt.date, *, grace_days: int = 0,
+    open_items: Iterable[tuple[dt.date, Decimal]],
+    as_of: dt.date,
+    *,
+    grace_days: int = 0,
     tolerance: Decimal = Decimal("0"),
 ) -> int:
     """`open_items` are (due date, outstanding amount) of instalments."""

@@ -112,8 +112,13 @@ class Ledger:
         return (
             self.credit,
             tuple(
-                (i.period, i.due_date, tuple(i.due[c] for c in COMPONENTS), tuple(i.paid[c] for c in COMPONENTS),
-                 tuple(i.waived[c] for c in COMPONENTS))
+                (
+                    i.period,
+                    i.due_date,
+                    tuple(i.due[c] for c in COMPONENTS),
+                    tuple(i.paid[c] for c in COMPONENTS),
+                    tuple(i.waived[c] for c in COMPONENTS),
+                )
                 for i in self.instalments
             ),
         )
@@ -122,8 +127,11 @@ class Ledger:
 def from_schedule(rows: Iterable) -> Ledger:  # rows of schedule.ScheduledInstalment
     return Ledger(
         [
-            Instalment(r.period, r.due_date, {"fee": ZERO, "penalty": ZERO, "interest": r.interest,
-                                              "principal": r.principal})
+            Instalment(
+                r.period,
+                r.due_date,
+                {"fee": ZERO, "penalty": ZERO, "interest": r.interest, "principal": r.principal},
+            )
             for r in rows
         ]
     )
@@ -133,8 +141,9 @@ class PostingError(ValueError):
     pass
 
 
-def _allocate(ledger: Ledger, amount: Decimal, eligible: Sequence[Instalment], terms: Terms) -> tuple[
-    list[Allocation], Decimal]:
+def _allocate(
+    ledger: Ledger, amount: Decimal, eligible: Sequence[Instalment], terms: Terms
+) -> tuple[list[Allocation], Decimal]:
     allocations: list[Allocation] = []
     left = amount
     if terms.allocation_mode is AllocationMode.INSTALMENT_FIRST:
@@ -156,8 +165,10 @@ def post(ledger: Ledger, payment: Payment, terms: Terms) -> PostingResult:
     """Apply `payment` to `ledger` in place and say where every fen went."""
     if payment.amount <= 0:
         raise PostingError("a repayment must be a positive amount")
-    eligible = sorted((i for i in ledger.instalments if i.due_date <= payment.value_date),
-                      key=lambda i: (i.due_date, i.period))
+    eligible = sorted(
+        (i for i in ledger.instalments if i.due_date <= payment.value_date),
+        key=lambda i: (i.due_date, i.period),
+    )
     allocations, left = _allocate(ledger, payment.amount, eligible, terms)
     result = PostingResult(payment, allocations)
     if left <= 0:
@@ -166,7 +177,9 @@ def post(ledger: Ledger, payment: Payment, terms: Terms) -> PostingResult:
         ledger.credit += left
         result.credited = left
         return result
-    future = [i for i in ledger.instalments if i.due_date > payment.value_date and i.outstanding("principal") > 0]
+    future = [
+        i for i in ledger.instalments if i.due_date > payment.value_date and i.outstanding("principal") > 0
+    ]
     principal_left = sum((i.outstanding("principal") for i in future), ZERO)
     prepay = min(left, principal_left)
     if prepay > 0:
@@ -188,8 +201,14 @@ def _reamortise(ledger: Ledger, future: list[Instalment], new_balance: Decimal, 
     if any(i.paid["principal"] or i.paid["interest"] for i in future):
         raise PostingError("cannot re-amortise instalments that already carry payments")
     tail = (
-        generate(principal=new_balance, annual_rate=terms.annual_rate, term=len(future), method=terms.method,
-                 start=terms.start, first_period=future[0].period)
+        generate(
+            principal=new_balance,
+            annual_rate=terms.annual_rate,
+            term=len(future),
+            method=terms.method,
+            start=terms.start,
+            first_period=future[0].period,
+        )
         if new_balance > 0
         else []
     )

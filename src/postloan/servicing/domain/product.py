@@ -30,8 +30,14 @@ METHOD_LABELS = {
 }
 CLASSIFICATION_RULE_SETS = ("standard", "credit_card")
 DEFAULT_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("M0", 0, 0), ("M1", 1, 30), ("M2", 31, 60), ("M3", 61, 90), ("M4", 91, 120), ("M5", 121, 150),
-    ("M6", 151, 180), ("M7+", 181, None),
+    ("M0", 0, 0),
+    ("M1", 1, 30),
+    ("M2", 31, 60),
+    ("M3", 61, 90),
+    ("M4", 91, 120),
+    ("M5", 121, 150),
+    ("M6", 151, 180),
+    ("M7+", 181, None),
 )
 
 
@@ -127,7 +133,10 @@ def parse(data: dict[str, Any]) -> ProductConfig:
     order = tuple(order.split(",") if isinstance(order, str) else order)
     order = tuple(o.strip() for o in order)
     if sorted(order) != sorted(COMPONENTS):
-        errors["allocation_order"] = (_("List each of fee, penalty, interest and principal exactly once."), {})
+        errors["allocation_order"] = (
+            _("List each of fee, penalty, interest and principal exactly once."),
+            {},
+        )
     values["allocation_order"] = order
     if pick("allocation_mode") not in {m.value for m in AllocationMode}:
         errors["allocation_mode"] = (_("Unknown allocation mode."), {})
@@ -135,7 +144,9 @@ def parse(data: dict[str, Any]) -> ProductConfig:
     if pick("overpayment") not in {m.value for m in OverpaymentMode}:
         errors["overpayment"] = (_("Unknown overpayment handling."), {})
     values["overpayment"] = pick("overpayment")
-    values["settlement_fee_rate"] = _decimal(pick("settlement_fee_rate"), "settlement_fee_rate", errors, "0", "0.1")
+    values["settlement_fee_rate"] = _decimal(
+        pick("settlement_fee_rate"), "settlement_fee_rate", errors, "0", "0.1"
+    )
     values["tolerance"] = _decimal(pick("tolerance"), "tolerance", errors, "0", "100")
     values["buckets"] = _buckets(pick("buckets"), errors)
     if pick("classification_rule_set") not in CLASSIFICATION_RULE_SETS:
@@ -157,7 +168,10 @@ def _buckets(raw: Any, errors: Errors) -> tuple[tuple[str, int, int | None], ...
     for i, (_label, lo, hi) in enumerate(rows):
         last = i == len(rows) - 1
         if lo != expected or (hi is None) != last or (hi is not None and hi < lo):
-            errors["buckets"] = (_("Buckets must cover DPD from 0 without gaps; only the last is open-ended."), {})
+            errors["buckets"] = (
+                _("Buckets must cover DPD from 0 without gaps; only the last is open-ended."),
+                {},
+            )
             return DEFAULT_BUCKETS
         expected = (hi or 0) + 1
     return rows

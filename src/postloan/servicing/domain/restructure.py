@@ -47,14 +47,25 @@ def _append_periods(ledger: Ledger, terms: Terms, count: int) -> None:
         )
 
 
-def _respread_principal(ledger: Ledger, terms: Terms, as_of: dt.date, principal: Decimal, rate: Decimal) -> None:
+def _respread_principal(
+    ledger: Ledger, terms: Terms, as_of: dt.date, principal: Decimal, rate: Decimal
+) -> None:
     future = _future(ledger, as_of)
     if not future:
         raise PostingError("no instalments remain to re-amortise over")
     if any(i.paid["principal"] or i.paid["interest"] for i in future):
         raise PostingError("instalments not yet due already carry payments")
-    tail = {r.period: r for r in generate(principal=principal, annual_rate=rate, term=len(future),
-                                          method=terms.method, start=terms.start, first_period=future[0].period)}
+    tail = {
+        r.period: r
+        for r in generate(
+            principal=principal,
+            annual_rate=rate,
+            term=len(future),
+            method=terms.method,
+            start=terms.start,
+            first_period=future[0].period,
+        )
+    }
     for inst in future:
         inst.due["principal"], inst.due["interest"] = tail[inst.period].principal, tail[inst.period].interest
 

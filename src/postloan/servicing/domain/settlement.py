@@ -29,7 +29,9 @@ class Quote:
         return self.due_now + self.principal_not_due + self.accrued_interest + self.settlement_fee
 
 
-def quote(ledger: Ledger, terms: Terms, as_of: dt.date, *, day_count_base: int, fee_rate: Decimal = ZERO) -> Quote:
+def quote(
+    ledger: Ledger, terms: Terms, as_of: dt.date, *, day_count_base: int, fee_rate: Decimal = ZERO
+) -> Quote:
     due_now = ledger.due_outstanding(as_of)
     future = sorted((i for i in ledger.instalments if i.due_date > as_of), key=lambda i: i.period)
     principal = sum((i.outstanding("principal") for i in future), ZERO)
@@ -38,7 +40,9 @@ def quote(ledger: Ledger, terms: Terms, as_of: dt.date, *, day_count_base: int, 
         current = future[0]
         period_start = add_months(terms.start, current.period - 1)
         days = max((as_of - period_start).days, 0)
-        accrued = min(q(principal * terms.annual_rate * days / day_count_base), current.outstanding("interest"))
+        accrued = min(
+            q(principal * terms.annual_rate * days / day_count_base), current.outstanding("interest")
+        )
     return Quote(as_of, due_now, principal, accrued, q(principal * fee_rate))
 
 
