@@ -40,6 +40,13 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def __call__(self, request: HttpRequest) -> Any:
+        # A request that sends a token is judged by the token alone (401 if it is bad), never by
+        # a session cookie it may also carry.
+        if request.headers.get("Authorization"):
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         return user if user is not None and user.is_authenticated else None

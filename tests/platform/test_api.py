@@ -143,3 +143,27 @@ def test_session_writes_need_csrf(db, client_as):
         "/api/v1/platform/settings/mask.phone.head", data='{"value": 1}', content_type="application/json"
     )
     assert response.status_code in (401, 403)
+
+
+def test_bad_token_on_a_write_is_401_not_csrf(client, db):
+    response = client.post(
+        "/api/v1/platform/tokens",
+        data='{"name": "x"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer pl_dead_beef",
+    )
+    assert response.status_code == 401 and response.json()["detail"]
+
+
+def test_unknown_api_path_and_method_are_json(client, token):
+    clear = token(["read"])
+    missing = client.get("/api/v1/nope", **_auth(clear))
+    assert missing.status_code == 404 and missing.json()["errors"] == {}
+    wrong = client.patch("/api/v1/platform/me", **_auth(clear))
+    assert wrong.status_code == 405 and "detail" in wrong.json()
+
+
+def test_swagger_ui_is_served_locally(client, db):
+    html = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html
+    assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from postloan.platform import runtime_config, services
-from postloan.platform.plugins import hookspecs, manager
+from postloan.platform.plugins import hookimpl, hookspecs, manager
 from tests import dummy_plugin
 
 
@@ -50,8 +50,9 @@ def test_plugin_permission_and_menu(with_dummy, client_as, user_of):
     assert "/dummy-plugin/" in client_as("collector").get("/").content.decode()
 
 
-def test_plugin_sees_every_audit_entry_masked(with_dummy, user_of, demo):
-    services.update_user(actor=user_of("admin"), user=user_of("agent"), phone="13912345678")
+def test_plugin_sees_every_audit_entry_masked(with_dummy, user_of, demo, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_user(actor=user_of("admin"), user=user_of("agent"), phone="13912345678")
     last = with_dummy.received_audit[-1]
     assert last["action"] == "update" and last["after"]["phone"] == "139****5678"
 
@@ -81,3 +82,18 @@ def test_missing_required_setting_refuses_plugin(settings):
 
     with pytest.raises(ImproperlyConfigured, match="ACME_API_URL"):
         manager.build(extra=[Needy()])
+
+
+def test_failing_plugin_cannot_break_a_write(user_of, demo, django_capture_on_commit_callbacks):
+    class Broken:
+        name = "broken"
+
+        @staticmethod
+        @hookimpl
+        def postloan_audit_recorded(entry):  # type: ignore[no-untyped-def]
+            raise RuntimeError("SIEM down")
+
+    manager.use(manager.build(extra=[Broken()]))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_user(actor=user_of("admin"), user=user_of("agent"), first_name="帆帆")
+    assert user_of("agent").first_name == "帆帆"

@@ -6,7 +6,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from postloan.platform import runtime_config, selectors, services
@@ -17,8 +16,7 @@ router = Router(tags=["platform"])
 
 
 def _need(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise HttpError(403, f"permission required: {permission}")
+    services.require(request.user, permission)
 
 
 class MeOut(Schema):

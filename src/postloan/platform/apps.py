@@ -10,6 +10,11 @@ class PlatformConfig(AppConfig):
         from postloan.platform import logging as pl_logging
 
         pl_logging.install_pii_redaction()
+        from postloan.platform import pii
+        from postloan.platform.plugins import manager
+
+        pii.keyring()  # a malformed POSTLOAN_ENCRYPTION_KEYS fails at start-up, not at the first read
+        manager.get()  # plugins load (and check their required settings) at start-up
         from postloan.platform import (
             reveal,
             selectors,

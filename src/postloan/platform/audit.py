@@ -98,7 +98,9 @@ def record(
         head.save(update_fields=["last_seq", "last_hash"])
     from postloan.platform.plugins import manager
 
-    manager.hook().postloan_audit_recorded(entry=entry_payload(entry))
+    payload = entry_payload(entry)
+    # Plugins hear of an entry only once it is committed, and cannot break the write that made it.
+    transaction.on_commit(lambda: manager.hook().postloan_audit_recorded(entry=payload), robust=True)
     return entry
 
 

@@ -146,7 +146,7 @@ class OrgUnitForm(StyledForm):
 
 class BusinessDateForm(StyledForm):
     business_date = forms.DateField(
-        label=_("New business date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("New business date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
@@ -162,8 +162,19 @@ class TokenForm(StyledForm):
 
 
 class PasswordChangeForm(StyledForm):
+    current = forms.CharField(label=_("Current password"), widget=forms.PasswordInput, strip=False)
     password = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
     confirm = forms.CharField(label=_("Repeat new password"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_current(self) -> str:
+        value = self.cleaned_data.get("current", "")
+        if self.user is not None and not self.user.check_password(value):
+            raise forms.ValidationError(_("Your current password is not correct."))
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -179,6 +190,8 @@ class AuditSearchForm(StyledForm):
     action = forms.CharField(label=_("Action"), required=False)
     request_id = forms.CharField(label=_("Request id"), required=False)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -78,3 +78,26 @@ class ModuleSwitchMiddleware:
         ):
             raise Http404("module disabled")
         return self.get_response(request)
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/, framework-level errors (unknown path, wrong method) answer in the API's JSON
+    error format instead of an HTML page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.status_code not in (404, 405):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        detail = _("Not found.") if response.status_code == 404 else _("Method not allowed.")
+        replacement = JsonResponse({"detail": detail, "errors": {}}, status=response.status_code)
+        if response.has_header("Allow"):
+            replacement["Allow"] = response["Allow"]
+        return replacement

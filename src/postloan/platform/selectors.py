@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Concat
 
 from postloan.platform import pii, scope
 from postloan.platform.models import ApiToken, AuditEntry, Institution, OrgUnit, Role, User
@@ -15,11 +16,13 @@ def users_visible_to(actor: User, *, query: str = "") -> QuerySet[User]:
     qs = scope.visible(User.objects.select_related("org_unit").prefetch_related("roles"), actor)
     query = query.strip()
     if query:
+        qs = qs.annotate(family_first=Concat("last_name", "first_name"))
         # Exact phone / ID lookups go through the keyed hash; names and usernames by substring.
         qs = qs.filter(
             Q(username__icontains=query)
             | Q(first_name__icontains=query)
             | Q(last_name__icontains=query)
+            | Q(family_first__icontains=query)
             | Q(phone_hash=pii.lookup_hash("phone", query))
             | Q(id_number_hash=pii.lookup_hash("id_number", query))
         )

@@ -212,7 +212,10 @@ def create_user(
         is_superuser=is_superuser,
         is_staff=is_superuser,
     )
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
     user.set_password(password)
     user.save()
     user.roles.set(roles or [])

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from postloan.platform import runtime_config
+from postloan.platform import services as platform_services
 from postloan.platform.domain.masking import mask
 from postloan.servicing import selectors, services
 from postloan.servicing.domain import product as P
@@ -20,8 +20,7 @@ router = Router(tags=["servicing"])
 
 
 def _need(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise HttpError(403, f"permission required: {permission}")
+    platform_services.require(request.user, permission)
 
 
 def _customer(request: HttpRequest, pk: int) -> Customer:

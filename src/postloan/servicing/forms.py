@@ -12,7 +12,7 @@ from postloan.servicing.domain import product as P
 from postloan.servicing.domain.ledger import AllocationMode, OverpaymentMode
 from postloan.servicing.models import Contact, Customer, Product, Repayment
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CustomerSearchForm(StyledForm):

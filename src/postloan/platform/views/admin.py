@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -36,7 +37,11 @@ def users(request: HttpRequest) -> HttpResponse:
         {"user": u, "masked": _masked(request, u), "scope": _(SCOPE_LABELS[Scope(u.data_scope)])}
         for u in page
     ]
-    return render(request, "platform/users.html", {"page": page, "rows": rows, "q": query})
+    return render(
+        request,
+        "platform/users.html",
+        {"page": page, "rows": rows, "q": query, "query": urlencode({"q": query})},
+    )
 
 
 def _visible_user(request: HttpRequest, pk: int) -> User:

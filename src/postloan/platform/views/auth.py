@@ -48,6 +48,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect("platform:login_otp")
         else:
             login(request, user)
+            _adopt_language_choice(request, user)
             return redirect(_next_url(request))
     return render(request, "platform/login.html", {"form": form, "error": error, "next": _next_url(request)})
 
@@ -77,8 +78,20 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
             user.backend = "postloan.platform.auth_backend.RolePermissionBackend"
             login(request, user)
             otp_login(request, device)
+            _adopt_language_choice(request, user)
             return redirect(next_url)
     return render(request, "platform/login_otp.html", {"form": form, "error": error})
+
+
+def _adopt_language_choice(request: HttpRequest, user: User) -> None:
+    """A language picked on the sign-in page becomes the user's preference."""
+    from django.conf import settings
+
+    from postloan.platform import services
+
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+        services.save_preferences(actor=user, language=chosen)
 
 
 @require_POST

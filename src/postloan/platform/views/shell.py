@@ -72,7 +72,9 @@ def set_theme(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    password_form = PasswordChangeForm(request.POST if request.POST.get("form") == "password" else None)
+    password_form = PasswordChangeForm(
+        request.POST if request.POST.get("form") == "password" else None, user=user
+    )
     if password_form.is_bound and password_form.is_valid():
         try:
             services.set_password(actor=user, user=user, password=password_form.cleaned_data["password"])
@@ -116,6 +118,14 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def totp_disable(request: HttpRequest) -> HttpResponse:
+    """Turning the second factor off needs a current code, so a stolen session cannot do it."""
+    form = OtpForm(request.POST)
+    devices = TOTPDevice.objects.devices_for_user(request.user, confirmed=True)
+    if not form.is_valid() or not any(d.verify_token(form.cleaned_data["token"]) for d in devices):
+        messages.error(
+            request, _("That code is not valid. Check your authenticator app's clock and try again.")
+        )
+        return redirect("platform:profile")
     if services.disable_totp(actor=request.user):
         messages.success(request, _("Two-factor sign-in is off."))
     return redirect("platform:profile")
