@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from postloan.platform import services as platform
 from postloan.servicing.models import Repayment
@@ -173,3 +174,54 @@ def test_schedule_cli_json():
     }
     assert len(rows) == 24 and rows[-1]["remaining"] == "0.00"
     assert sum(D(r["principal"]) for r in rows) == D("120000.00")
+
+
+def test_custom_fields_defined_on_screen_and_validated(client_as, demo, user_of):
+    admin = client_as("admin")
+    response = admin.post(
+        "/servicing/custom-fields/",
+        {
+            "entity": "customer",
+            "key": "wechat_bound",
+            "label": "绑定微信",
+            "type": "choice",
+            "choices": "是,否",
+            "required": "on",
+        },
+    )
+    assert response.status_code == 302
+    agent = client_as("agent")
+    form = {"customer_no": "C77", "name": "钱多多", "id_type": "resident_id", "gender": "F"}
+    missing = agent.post("/servicing/customers/new/", form)
+    assert (
+        missing.status_code == 200 and 'data-testid="error-custom__wechat_bound"' in missing.content.decode()
+    )
+    created = agent.post("/servicing/customers/new/", {**form, "custom__wechat_bound": "是"})
+    assert created.status_code == 302
+    page = agent.get(created["Location"]).content.decode()
+    assert "绑定微信" in page and "是" in page
+    with pytest.raises(ValidationError):
+        from postloan.servicing import services
+
+        services.create_customer(
+            actor=user_of("agent"),
+            institution=demo,
+            customer_no="C78",
+            name="x",
+            custom={"wechat_bound": "maybe"},
+        )
+
+
+def test_recovery_screen_after_write_off(client_as, loan, user_of, limits):
+    from postloan.servicing import services
+
+    adjustment = services.request_adjustment(actor=user_of("agent"), loan=loan, kind="write_off", reason="x")
+    services.decide_adjustment(actor=user_of("manager"), adjustment=adjustment, approve=True)
+    agent = client_as("agent")
+    page = agent.get(f"/servicing/loans/{loan.pk}/").content.decode()
+    assert 'data-testid="recovery-form"' in page
+    agent.post(
+        f"/servicing/loans/{loan.pk}/recovery/",
+        {"amount": "120.00", "value_date": "2026-05-15", "channel": "counter"},
+    )
+    assert [str(r.amount) for r in loan.recoveries.all()] == ["120.00"]

@@ -149,7 +149,7 @@ def test_waiver_maker_checker_and_limits(loan, user_of, limits):
     own = services.request_adjustment(
         actor=manager, loan=loan, kind="waiver", amounts={"interest": "5.00"}, reason="own"
     )
-    with pytest.raises(ValidationError, match="maker-checker"):
+    with pytest.raises(ValidationError, match="双人复核"):
         services.decide_adjustment(actor=manager, adjustment=own, approve=True)
     big = services.request_adjustment(
         actor=agent, loan=loan, kind="waiver", amounts={"principal": "600.00"}, reason="big"

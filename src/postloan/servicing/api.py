@@ -451,3 +451,35 @@ def list_products(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for p in selectors.products_of(request.user.institution)
     ]
+
+
+class RecoveryIn(Schema):
+    amount: Decimal = Field(..., gt=0, max_digits=16, decimal_places=2)
+    value_date: dt.date
+    channel: Literal["bank_transfer", "withholding", "counter", "online", "other"]
+    external_id: str | None = Field(None, max_length=80)
+
+
+class RecoveryOut(Schema):
+    id: int
+    loan_id: int
+    amount: Decimal
+    value_date: dt.date
+    channel: str
+
+
+@router.post(
+    "/loans/{loan_id}/recoveries", response={201: RecoveryOut}, summary="Money received after write-off"
+)
+def post_recovery(request: HttpRequest, loan_id: int, payload: RecoveryIn) -> Status:
+    recovery = services.record_recovery(actor=request.user, loan=_loan(request, loan_id), **payload.dict())
+    return Status(
+        201,
+        {
+            "id": recovery.pk,
+            "loan_id": recovery.loan_id,
+            "amount": recovery.amount,
+            "value_date": recovery.value_date,
+            "channel": recovery.channel,
+        },
+    )

@@ -24,6 +24,13 @@ class ServicingConfig(AppConfig):
             gettext_noop("Servicing"),
         ),
         MenuItem(
+            gettext_noop("Custom fields"),
+            "servicing:custom_fields",
+            "ti-forms",
+            "servicing.manage_products",
+            gettext_noop("Servicing"),
+        ),
+        MenuItem(
             gettext_noop("Loan products"),
             "servicing:products",
             "ti-package",

@@ -130,7 +130,7 @@ BEHAVIOURS = (
 def seed(institution: Institution, *, loans: int = 60, seed: int = 20261204) -> int:
     if Product.objects.filter(institution=institution).exists():
         return 0
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (deterministic demo data, not security)
     admin = User.objects.get(username="admin")
     agent = User.objects.get(username="agent")
     products = [

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from postloan.platform.forms import StyledForm
 from postloan.servicing.domain import product as P
 from postloan.servicing.domain.ledger import AllocationMode, OverpaymentMode
-from postloan.servicing.models import Contact, Customer, Product, Repayment
+from postloan.servicing.models import Contact, Customer, CustomFieldDef, Product, Repayment
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -39,6 +39,26 @@ class CustomerForm(StyledForm):
     monthly_obligations = forms.DecimalField(
         label=_("Monthly obligations"), required=False, min_value=0, decimal_places=2
     )
+
+    def __init__(self, *args: Any, institution: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.custom_keys: list[tuple[str, str]] = []
+        for definition in CustomFieldDef.objects.filter(institution=institution, entity="customer"):
+            name = f"custom__{definition.key}"
+            self.fields[name] = custom_field(definition)
+            self.custom_keys.append((name, definition.key))
+        self.style_fields()
+
+    def split(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(standard fields, custom attributes) from cleaned data."""
+        data = dict(self.cleaned_data)
+        custom = {key: data.pop(name) for name, key in self.custom_keys}
+        custom = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in custom.items()
+            if v not in (None, "")
+        }
+        return data, custom
 
 
 class ContactForm(StyledForm):
@@ -123,6 +143,46 @@ class RestructureForm(StyledForm):
         if kind == "reduce_rate" and data.get("new_rate") is None:
             self.add_error("new_rate", _("Enter the new rate."))
         return data
+
+
+class RecoveryForm(StyledForm):
+    amount = forms.DecimalField(label=_("Amount"), min_value=0.01, decimal_places=2, max_digits=16)
+    value_date = forms.DateField(label=_("Value date"), widget=DATE)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Repayment.Channel.choices)
+    external_id = forms.CharField(label=_("External transaction id"), max_length=80, required=False)
+
+
+class ConsentForm(StyledForm):
+    purpose = forms.CharField(label=_("Purpose"), max_length=100)
+    granted_on = forms.DateField(label=_("Granted on"), widget=DATE)
+    channel = forms.CharField(label=_("Channel"), max_length=40)
+
+
+class CustomFieldForm(StyledForm):
+    entity = forms.ChoiceField(label=_("Applies to"), choices=CustomFieldDef.Entity.choices)
+    key = forms.SlugField(label=_("Key"), max_length=40)
+    label = forms.CharField(label=_("Label"), max_length=100)
+    type = forms.ChoiceField(label=_("Type"), choices=CustomFieldDef.Type.choices)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    choices = forms.CharField(
+        label=_("Choices (comma list, for the choice type)"), max_length=500, required=False
+    )
+
+
+def custom_field(definition: CustomFieldDef) -> forms.Field:
+    """A form field for an institution-defined attribute (the service validates the value again)."""
+    kwargs: dict[str, Any] = {"label": definition.label, "required": definition.required}
+    if definition.type == "integer":
+        return forms.IntegerField(**kwargs)
+    if definition.type == "decimal":
+        return forms.DecimalField(**kwargs)
+    if definition.type == "date":
+        return forms.DateField(widget=DATE, **kwargs)
+    if definition.type == "boolean":
+        return forms.BooleanField(**{**kwargs, "required": False})
+    if definition.type == "choice":
+        return forms.ChoiceField(choices=[("", "—"), *[(c, c) for c in definition.choices]], **kwargs)
+    return forms.CharField(max_length=200, **kwargs)
 
 
 class DecisionForm(StyledForm):

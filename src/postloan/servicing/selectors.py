@@ -12,7 +12,16 @@ from postloan.servicing.domain import product as P
 from postloan.servicing.domain.delinquency import days_past_due
 from postloan.servicing.domain.ledger import COMPONENTS
 from postloan.servicing.domain.money import ZERO
-from postloan.servicing.models import Adjustment, Contact, Customer, Instalment, Loan, Product, Repayment
+from postloan.servicing.models import (
+    Adjustment,
+    Contact,
+    Customer,
+    CustomFieldDef,
+    Instalment,
+    Loan,
+    Product,
+    Repayment,
+)
 
 
 def customers_for(user: Any) -> QuerySet[Customer]:
@@ -89,6 +98,10 @@ def instalments_of(loan: Loan) -> list[dict[str, Any]]:
 
 def repayments_of(loan: Loan) -> QuerySet[Repayment]:
     return loan.repayments.order_by("-value_date", "-id")
+
+
+def custom_fields_of(institution: Any) -> QuerySet[CustomFieldDef]:
+    return CustomFieldDef.objects.filter(institution=institution).order_by("entity", "key")
 
 
 def products_of(institution: Any) -> QuerySet[Product]:

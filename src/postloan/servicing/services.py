@@ -265,6 +265,43 @@ def record_consent(
     return consent
 
 
+@transaction.atomic
+def define_custom_field(
+    *,
+    actor: User,
+    institution: Institution,
+    entity: str,
+    key: str,
+    label: str,
+    type: str,
+    required: bool = False,
+    choices: list[str] | None = None,
+) -> CustomFieldDef:
+    """An institution-defined attribute for customers or loans (layer 4 of customization)."""
+    platform.require(actor, "servicing.manage_products")
+    if entity not in CustomFieldDef.Entity.values:
+        raise ValidationError({"entity": _("Unknown entity.")})
+    if type not in CustomFieldDef.Type.values:
+        raise ValidationError({"type": _("Unknown type.")})
+    if type == "choice" and not choices:
+        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    if CustomFieldDef.objects.filter(institution=institution, entity=entity, key=key).exists():
+        raise ValidationError({"key": _("This key is already defined.")})
+    field = CustomFieldDef.objects.create(
+        institution=institution,
+        entity=entity,
+        key=key,
+        label=label,
+        type=type,
+        required=required,
+        choices=choices or [],
+    )
+    platform.record_audit(
+        actor=actor, action="create", obj=field, after=platform.snapshot(field), institution_id=institution.pk
+    )
+    return field
+
+
 # --- products ------------------------------------------------------------------------------------
 
 

@@ -60,9 +60,9 @@ def customers(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("servicing.post_repayment", raise_exception=True)
 def customer_new(request: HttpRequest) -> HttpResponse:
-    form = F.CustomerForm(request.POST or None)
+    form = F.CustomerForm(request.POST or None, institution=request.user.institution)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data, custom = form.split()
         mobile = data.pop("mobile")
         contacts = [{"kind": "mobile", "value": mobile, "label": _("Own mobile")}] if mobile else []
         try:
@@ -70,6 +70,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 institution=request.user.institution,
                 contacts=contacts,
+                custom=custom,
                 **{k: v for k, v in data.items() if v not in (None, "")},
             )
         except ValidationError as exc:
@@ -103,8 +104,14 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
         "loans": [{"loan": loan, **balances[loan.pk]} for loan in loans],
         "events": c.events.select_related("loan")[:100],
         "consents": c.consents.all(),
+        "custom_rows": [
+            (d.label, c.custom[d.key])
+            for d in selectors.custom_fields_of(c.institution)
+            if d.entity == "customer" and d.key in c.custom
+        ],
         "flags_form": F.FlagsForm(initial={"do_not_contact": c.do_not_contact, "dispute": c.dispute}),
         "contact_form": F.ContactForm(),
+        "consent_form": F.ConsentForm(initial={"granted_on": request.user.institution.business_date}),
         "book_form": F.BookLoanForm(
             institution=request.user.institution,
             initial={"disbursed_on": request.user.institution.business_date},
@@ -191,6 +198,7 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         "reverse_form": F.ReverseForm(),
         "waiver_form": forms.get("waiver_form") or F.WaiverForm(),
         "writeoff_form": F.WriteOffForm(),
+        "recovery_form": F.RecoveryForm(initial={"value_date": business_date}),
         "restructure_form": forms.get("restructure_form") or F.RestructureForm(),
         "highlight": request.GET.get("repayment"),
     }
@@ -422,3 +430,51 @@ def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request, "servicing/product_form.html", {"form": form, "product": product, "versions": versions}
     )
+
+
+@login_required
+@require_POST
+def recovery_post(request: HttpRequest, pk: int) -> HttpResponse:
+    loan_obj = _loan(request, pk)
+    form = F.RecoveryForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([f"{form.fields[k].label}: {v[0]}" for k, v in form.errors.items()])
+        services.record_recovery(actor=request.user, loan=loan_obj, **form.cleaned_data)
+        messages.success(request, _("Recovery booked."))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("servicing:loan", pk=loan_obj.pk)
+
+
+@login_required
+@require_POST
+def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _customer(request, pk)
+    form = F.ConsentForm(request.POST)
+    if form.is_valid():
+        services.record_consent(actor=request.user, customer=c, **form.cleaned_data)
+        messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, "; ".join(f"{form.fields[k].label}: {v[0]}" for k, v in form.errors.items()))
+    return redirect("servicing:customer", pk=c.pk)
+
+
+@login_required
+@permission_required("servicing.manage_products", raise_exception=True)
+def custom_fields(request: HttpRequest) -> HttpResponse:
+    form = F.CustomFieldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        choices = [c.strip() for c in data.pop("choices").split(",") if c.strip()]
+        try:
+            services.define_custom_field(
+                actor=request.user, institution=request.user.institution, choices=choices, **data
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Custom field added."))
+            return redirect("servicing:custom_fields")
+    rows = selectors.custom_fields_of(request.user.institution)
+    return render(request, "servicing/custom_fields.html", {"form": form, "rows": rows})

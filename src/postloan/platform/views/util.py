@@ -27,6 +27,7 @@ def attach_errors(form: Form, exc: ValidationError) -> None:
     """Put a service's ValidationError onto the form: field errors on fields, the rest on top."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            name = field if field in form.fields else field.replace(".", "__")  # custom.key -> custom__key
+            form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
