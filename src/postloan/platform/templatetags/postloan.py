@@ -22,6 +22,17 @@ def object_label(code: str) -> str:
     return gettext(label) if label else code
 
 
+@register.filter
+def percent(rate: object, places: int = 2) -> str:
+    """0.0435 -> "4.35%" (rates are stored as fractions)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return f"{Decimal(str(rate)) * 100:.{int(places)}f}%"
+    except (InvalidOperation, ValueError):
+        return ""
+
+
 @register.inclusion_tag("includes/changes.html")
 def changes(data: object) -> dict[str, object]:
     """A before/after JSON object as a short key → value list."""
