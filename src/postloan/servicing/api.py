@@ -24,17 +24,11 @@ def _need(request: HttpRequest, permission: str) -> None:
 
 
 def _customer(request: HttpRequest, pk: int) -> Customer:
-    customer = selectors.customers_for(request.user).filter(pk=pk).first()
-    if customer is None:
-        raise Http404
-    return customer
+    return selectors.visible_customer(request.user, pk)
 
 
 def _loan(request: HttpRequest, pk: int) -> Loan:
-    loan = selectors.loans_for(request.user).filter(pk=pk).first()
-    if loan is None:
-        raise Http404
-    return loan
+    return selectors.visible_loan(request.user, pk)
 
 
 class ContactIn(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from postloan.platform import pii, scope
 from postloan.platform.domain.identity import is_valid_mobile
@@ -30,6 +31,21 @@ def customers_for(user: Any) -> QuerySet[Customer]:
 
 def loans_for(user: Any) -> QuerySet[Loan]:
     return scope.visible(Loan.objects.select_related("customer", "product_version__product"), user)
+
+
+def visible_customer(user: Any, pk: int) -> Customer:
+    """The customer if the user's scope includes it; 404 otherwise (never reveal that it exists)."""
+    customer = customers_for(user).filter(pk=pk).first()
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def visible_loan(user: Any, pk: int) -> Loan:
+    loan = loans_for(user).filter(pk=pk).first()
+    if loan is None:
+        raise Http404
+    return loan
 
 
 def search_customers(user: Any, query: str) -> QuerySet[Customer]:

@@ -54,6 +54,12 @@ def _event(*, customer: Customer, loan: Loan | None, kind: str, actor: Any, **da
     )
 
 
+def _audit_created(actor: Any, obj: Any, institution_id: int) -> None:
+    platform.record_audit(
+        actor=actor, action="create", obj=obj, after=platform.snapshot(obj), institution_id=institution_id
+    )
+
+
 def _plain(data: Any) -> Any:
     if isinstance(data, dict):
         return {k: _plain(v) for k, v in data.items()}
@@ -173,13 +179,7 @@ def create_customer(
     )
     for contact in contacts or []:
         add_contact(actor=actor, customer=customer, **contact)
-    platform.record_audit(
-        actor=actor,
-        action="create",
-        obj=customer,
-        after=platform.snapshot(customer),
-        institution_id=institution.pk,
-    )
+    _audit_created(actor, customer, institution.pk)
     _event(customer=customer, loan=None, kind="customer_created", actor=actor)
     return customer
 
@@ -216,13 +216,7 @@ def add_contact(
         contact_name=contact_name,
         is_emergency=is_emergency,
     )
-    platform.record_audit(
-        actor=actor,
-        action="create",
-        obj=contact,
-        after=platform.snapshot(contact),
-        institution_id=customer.institution_id,
-    )
+    _audit_created(actor, contact, customer.institution_id)
     return contact
 
 
@@ -255,13 +249,7 @@ def record_consent(
     consent = Consent.objects.create(
         customer=customer, purpose=purpose, granted_on=granted_on, channel=channel
     )
-    platform.record_audit(
-        actor=actor,
-        action="create",
-        obj=consent,
-        after=platform.snapshot(consent),
-        institution_id=customer.institution_id,
-    )
+    _audit_created(actor, consent, customer.institution_id)
     return consent
 
 

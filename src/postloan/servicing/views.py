@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,17 +29,11 @@ view_perm = permission_required("servicing.view", raise_exception=True)
 
 
 def _customer(request: HttpRequest, pk: int) -> Customer:
-    customer = selectors.customers_for(request.user).filter(pk=pk).first()
-    if customer is None:
-        raise Http404
-    return customer
+    return selectors.visible_customer(request.user, pk)
 
 
 def _loan(request: HttpRequest, pk: int) -> Loan:
-    loan = selectors.loans_for(request.user).filter(pk=pk).first()
-    if loan is None:
-        raise Http404
-    return loan
+    return selectors.visible_loan(request.user, pk)
 
 
 @login_required

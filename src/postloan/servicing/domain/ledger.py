@@ -150,15 +150,25 @@ def _allocate(
         pairs = [(inst, comp) for inst in eligible for comp in terms.order]
     else:
         pairs = [(inst, comp) for comp in terms.order for inst in eligible]
+    left = _apply(pairs, left, "paid", allocations)
+    return allocations, left
+
+
+def _apply(
+    pairs: Iterable[tuple[Instalment, str]], amount: Decimal, bucket: str, lines: list[Allocation]
+) -> Decimal:
+    """Fill (instalment, component) slots in order with `amount`, booking into `paid` or `waived`;
+    returns what is left."""
+    left = amount
     for inst, comp in pairs:
         if left <= 0:
             break
         take = min(left, inst.outstanding(comp))
         if take > 0:
-            inst.paid[comp] += take
+            getattr(inst, bucket)[comp] += take
             left -= take
-            allocations.append(Allocation(inst.period, comp, take))
-    return allocations, left
+            lines.append(Allocation(inst.period, comp, take))
+    return left
 
 
 def post(ledger: Ledger, payment: Payment, terms: Terms) -> PostingResult:
@@ -232,15 +242,8 @@ def apply_waiver(ledger: Ledger, amounts: dict[str, Decimal], as_of: dt.date) ->
     for comp, amount in amounts.items():
         if comp not in COMPONENTS:
             raise PostingError(f"unknown component {comp}")
-        left = amount
-        for inst in sorted(ledger.instalments, key=lambda i: (i.due_date, i.period)):
-            if left <= 0:
-                break
-            take = min(left, inst.outstanding(comp))
-            if take > 0:
-                inst.waived[comp] += take
-                left -= take
-                lines.append(Allocation(inst.period, comp, take))
+        oldest_first = sorted(ledger.instalments, key=lambda i: (i.due_date, i.period))
+        left = _apply([(inst, comp) for inst in oldest_first], amount, "waived", lines)
         if left > 0:
             raise PostingError(f"waiver of {amount} {comp} exceeds what is outstanding")
     return lines
