@@ -11,6 +11,8 @@ from typing import Any
 from postloan.servicing.domain import ledger as L
 from postloan.servicing.domain import product as P
 from postloan.servicing.domain.money import ZERO
+from postloan.servicing.domain.schedule import generate
+from postloan.servicing.domain.schedule import generate
 from postloan.servicing.domain.settlement import Quote, collapse_for_settlement
 from postloan.servicing.models import Adjustment, Instalment, Loan, Repayment, ScheduleVersion
 
@@ -60,6 +62,18 @@ def ledger_from_json(data: dict[str, Any]) -> L.Ledger:
         ],
         Decimal(data["credit"]),
     )
+
+
+def booking_ledger(loan: Loan) -> L.Ledger:
+    """The schedule the loan was booked with, regenerated from its terms (deterministic)."""
+    return L.from_schedule(generate(principal=loan.principal, annual_rate=loan.annual_rate, term=loan.term,
+                                    method=loan.method, start=loan.disbursed_on))
+
+
+def booking_ledger(loan: Loan) -> L.Ledger:
+    """The schedule the loan was booked with, regenerated from its terms (deterministic)."""
+    return L.from_schedule(generate(principal=loan.principal, annual_rate=loan.annual_rate, term=loan.term,
+                                    method=loan.method, start=loan.disbursed_on))
 
 
 def current_ledger(loan: Loan) -> L.Ledger:
@@ -113,7 +127,7 @@ def replay(loan: Loan, events: list[Event]) -> tuple[L.Ledger, dict[int, L.Posti
     """Rebuild the loan's ledger from its current schedule base. Returns the state and, per
     repayment object id (Python id of the model instance), its posting result."""
     version = ScheduleVersion.objects.get(loan=loan, version=loan.schedule_version)
-    ledger = ledger_from_json(version.base)
+    ledger = ledger_from_json(version.base) if version.base is not None else booking_ledger(loan) if version.base is not None else booking_ledger(loan)
     terms = terms_for(loan)
     results: dict[int, L.PostingResult] = {}
     for event in events:

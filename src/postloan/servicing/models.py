@@ -83,6 +83,7 @@ class Customer(models.Model):
     dispute = models.BooleanField(_("in dispute"), default=False)
     custom = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    import_hash = models.CharField(max_length=40, blank=True)  # fingerprint of the last imported row
 
     class Meta:
         constraints = [
@@ -200,6 +201,7 @@ class Loan(models.Model):
     written_off_amount = models.DecimalField(default=0, **MONEY)
     closed_on = models.DateField(null=True, blank=True)
     custom = models.JSONField(default=dict, blank=True)
+    import_hash = models.CharField(max_length=40, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["institution", "loan_no"], name="loan_no_unique")]
@@ -216,7 +218,9 @@ class ScheduleVersion(models.Model):
     version = models.PositiveIntegerField()
     reason = models.CharField(max_length=30)
     params = models.JSONField(default=dict)
-    base = models.JSONField()
+    # None for a booking version: the base is regenerated from the loan's own terms, so a million
+    # imported loans do not each store a copy of their schedule.
+    base = models.JSONField(null=True)
     terms = models.JSONField()
     created_on = models.DateField()
     created_by = models.CharField(max_length=150, blank=True)
@@ -284,6 +288,7 @@ class Repayment(models.Model):
     reversed_on = models.DateField(null=True, blank=True)
     reversed_by = models.CharField(max_length=150, blank=True)
     reversal_reason = models.CharField(max_length=300, blank=True)
+    import_hash = models.CharField(max_length=40, blank=True)
 
     class Meta:
         constraints = [
@@ -377,3 +382,34 @@ class LoanEvent(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class ImportBatch(models.Model):
+    """One run of `postloan import` (or an upload): what came in, what was kept, and why rows were not."""
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", _("Committed")
+        UNCHANGED = "unchanged", _("No changes")
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT)
+    entity = models.CharField(max_length=20)
+    file_name = models.CharField(max_length=300)
+    file_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    rows_in = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    rejects = models.JSONField(default=list)  # [{"row": n, "field": f, "reason": text}], the first 5,000
+    reject_file = models.CharField(max_length=400, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0)
+    actor = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.file_name}"

@@ -399,7 +399,7 @@ def book_loan(
         loan=loan,
         version=1,
         reason="booking",
-        base=ledger_store.ledger_to_json(base),
+        base=None,
         terms={"annual_rate": str(rate), "term": term},
         created_on=customer.institution.business_date,
         created_by=actor.username,
