@@ -125,14 +125,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from postloan.platform.demo import DEMO_USERS, create_demo_institution
 
     institution, created = create_demo_institution(password_suffix=DEMO_PASSWORD_SUFFIX)
-    from postloan.servicing.demo import seed
+    from postloan.servicing.models import Loan
+    from postloan.servicing.portfolio import generate_into
 
-    seeded = seed(institution, loans=args.loans)
+    seeded = 0
+    if not Loan.objects.filter(institution=institution).exists() and args.loans:
+        counts = generate_into(
+            institution, loans=args.loans, months=args.months, seed=args.seed, as_of=institution.business_date
+        )
+        seeded = counts["loans"]
     url = f"http://{args.host}:{args.port}/"
     print(f"\npostloan demo — {institution.name}, business date {institution.business_date}")
     print("(created now)" if created else "(already present, reused)")
     if seeded:
-        print(f"demo book: {seeded} customers with loans and their repayment history")
+        print(f"demo portfolio: {seeded} loans over {args.months} months with their repayment history")
     print(f"\nOpen {url} and sign in as one of (password = username + {DEMO_PASSWORD_SUFFIX}):")
     for username, role, _unit, _scope in DEMO_USERS:
         print(f"  {username:<10} {username + DEMO_PASSWORD_SUFFIX:<22} {role}")
@@ -239,6 +245,82 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _institution_or_exit():  # type: ignore[no-untyped-def]
+    from postloan.platform import services
+
+    institution = services.default_institution()
+    if institution is None:
+        print("no institution yet; run `postloan demo` or `postloan createadmin` first", file=sys.stderr)
+    return institution
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate(verbosity=0)
+    from pathlib import Path
+
+    from django.core.exceptions import ValidationError
+
+    from postloan.servicing.importing import import_file
+
+    institution = _institution_or_exit()
+    if institution is None:
+        return 1
+    try:
+        batch = import_file(
+            actor=None, institution=institution, entity=args.entity, path=Path(args.file), language=args.lang
+        )
+    except ValidationError as exc:
+        print("import refused: " + "; ".join(exc.messages), file=sys.stderr)
+        return 1
+    print(
+        f"{batch.entity}: {batch.rows_in} rows in, {batch.inserted} inserted, {batch.updated} updated, "
+        f"{batch.unchanged} unchanged, {batch.rejected} rejected ({batch.seconds:.2f} s, batch {batch.pk})"
+    )
+    if batch.status == "unchanged":
+        print("nothing changed: every accepted row was already imported")
+    if batch.reject_file:
+        print(f"rejected rows with reasons: {batch.reject_file}")
+    report = batch.report
+    print(
+        f"quality: validity {report['validity']:.2%}, consistency {report['consistency']:.2%}, "
+        f"duplicates {report['duplicates']}"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _setup()
+    from pathlib import Path
+
+    from postloan.servicing.exporting import export
+
+    institution = _institution_or_exit()
+    if institution is None:
+        return 1
+    n = export(institution, args.entity, Path(args.file))
+    print(f"{args.entity}: {n} rows written to {args.file}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate(verbosity=0)
+    import time
+
+    from postloan.platform.demo import create_demo_institution
+    from postloan.servicing.portfolio import generate_into
+
+    institution, _created = create_demo_institution(password_suffix=DEMO_PASSWORD_SUFFIX)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else institution.business_date
+    started = time.monotonic()
+    counts = generate_into(institution, loans=args.loans, months=args.months, seed=args.seed, as_of=as_of)
+    seconds = time.monotonic() - started
+    print(f"generated {counts['customers']} customers, {counts['loans']} loans, {counts['repayments']} repayments")
+    print(f"as of {as_of} in {seconds:.1f} s (seed {args.seed})")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -275,7 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("demo", cmd_demo, "Create a demo institution with one user per role, print the logins, serve.")
     server_args(p)
-    p.add_argument("--loans", type=int, default=60, help="number of demo loans (default 60)")
+    p.add_argument("--loans", type=int, default=20000, help="size of the demo portfolio (default 20000)")
+    p.add_argument(
+        "--months", type=int, default=24, help="months over which loans were disbursed (default 24)"
+    )
+    p.add_argument("--seed", type=int, default=20261204, help="generator seed (default 20261204)")
     p.add_argument("--no-serve", action="store_true", help="set up and print the logins, do not serve")
 
     p = add("audit", cmd_audit, "Audit trail tools.")
@@ -311,6 +397,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="disbursement date; period k is due k months later",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = add("generate", cmd_generate, "Generate a deterministic synthetic portfolio into the database.")
+    p.add_argument("--loans", type=int, required=True)
+    p.add_argument("--months", type=int, default=24)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="business date of the history (default: the current one)"
+    )
+
+    entities = ["customers", "loans", "repayments"]
+    p = add("import", cmd_import, "Import a data-standard file (CSV in UTF-8 or GBK, JSON Lines, Parquet).")
+    p.add_argument("entity", choices=entities)
+    p.add_argument("file")
+    p.add_argument(
+        "--lang", choices=["zh-hans", "en"], help="language of the reject reasons (default zh-hans)"
+    )
+
+    p = add("export", cmd_export, "Export an entity in the data-standard format (.csv, .jsonl or .parquet).")
+    p.add_argument("entity", choices=entities)
+    p.add_argument("file")
 
     p = add("manage", cmd_manage, "Run a Django management command (advanced).")
     p.add_argument("rest", nargs=argparse.REMAINDER)

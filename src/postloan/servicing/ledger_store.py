@@ -12,7 +12,6 @@ from postloan.servicing.domain import ledger as L
 from postloan.servicing.domain import product as P
 from postloan.servicing.domain.money import ZERO
 from postloan.servicing.domain.schedule import generate
-from postloan.servicing.domain.schedule import generate
 from postloan.servicing.domain.settlement import Quote, collapse_for_settlement
 from postloan.servicing.models import Adjustment, Instalment, Loan, Repayment, ScheduleVersion
 
@@ -66,14 +65,15 @@ def ledger_from_json(data: dict[str, Any]) -> L.Ledger:
 
 def booking_ledger(loan: Loan) -> L.Ledger:
     """The schedule the loan was booked with, regenerated from its terms (deterministic)."""
-    return L.from_schedule(generate(principal=loan.principal, annual_rate=loan.annual_rate, term=loan.term,
-                                    method=loan.method, start=loan.disbursed_on))
-
-
-def booking_ledger(loan: Loan) -> L.Ledger:
-    """The schedule the loan was booked with, regenerated from its terms (deterministic)."""
-    return L.from_schedule(generate(principal=loan.principal, annual_rate=loan.annual_rate, term=loan.term,
-                                    method=loan.method, start=loan.disbursed_on))
+    return L.from_schedule(
+        generate(
+            principal=loan.principal,
+            annual_rate=loan.annual_rate,
+            term=loan.term,
+            method=loan.method,
+            start=loan.disbursed_on,
+        )
+    )
 
 
 def current_ledger(loan: Loan) -> L.Ledger:
@@ -118,17 +118,22 @@ def segment_events(
     events = [Event(r.value_date, r.pk, repayment=r) for r in repayments if r.pk != exclude_repayment]
     events += [Event(a.decided_on, a.pk, adjustment=a) for a in waivers]
     events += extra or []
-    # Value-date order; on the same day waivers first (they are decided against that day's dues),
-    # then repayments in posting order.
-    return sorted(events, key=lambda e: (e.date, 0 if e.adjustment else 1, e.seq))
+    return order_events(events)
 
 
 def replay(loan: Loan, events: list[Event]) -> tuple[L.Ledger, dict[int, L.PostingResult]]:
-    """Rebuild the loan's ledger from its current schedule base. Returns the state and, per
-    repayment object id (Python id of the model instance), its posting result."""
+    """Rebuild the loan's ledger from its current schedule base and `events`."""
     version = ScheduleVersion.objects.get(loan=loan, version=loan.schedule_version)
-    ledger = ledger_from_json(version.base) if version.base is not None else booking_ledger(loan) if version.base is not None else booking_ledger(loan)
-    terms = terms_for(loan)
+    base = ledger_from_json(version.base) if version.base is not None else booking_ledger(loan)
+    return replay_events(base, terms_for(loan), events)
+
+
+def replay_events(
+    base: L.Ledger, terms: L.Terms, events: list[Event]
+) -> tuple[L.Ledger, dict[int, L.PostingResult]]:
+    """Post `events` (already in order) over `base`; each repayment model instance gets its allocation
+    lines, each waiver its waived lines. Results are keyed by the Python id of the repayment."""
+    ledger = base
     results: dict[int, L.PostingResult] = {}
     for event in events:
         if event.adjustment is not None:
@@ -157,6 +162,32 @@ def replay(loan: Loan, events: list[Event]) -> tuple[L.Ledger, dict[int, L.Posti
     return ledger, results
 
 
+def order_events(events: list[Event]) -> list[Event]:
+    # Value-date order; on the same day waivers first (they are decided against that day's dues),
+    # then repayments in posting order.
+    return sorted(events, key=lambda e: (e.date, 0 if e.adjustment else 1, e.seq))
+
+
+def instalment_rows(loan: Loan, ledger: L.Ledger) -> list[Instalment]:
+    rows = []
+    for inst in ledger.instalments:
+        row = Instalment(loan=loan, period=inst.period, due_date=inst.due_date)
+        for comp, (due, paid, waived) in COMPONENT_FIELDS.items():
+            setattr(row, due, inst.due[comp])
+            setattr(row, paid, inst.paid[comp])
+            setattr(row, waived, inst.waived[comp])
+        rows.append(row)
+    return rows
+
+
+def settle_status(loan: Loan, ledger: L.Ledger) -> None:
+    loan.credit_balance = ledger.credit
+    if ledger.total_outstanding() == ZERO and loan.status == Loan.Status.ACTIVE:
+        loan.status = Loan.Status.SETTLED
+    elif ledger.total_outstanding() > ZERO and loan.status == Loan.Status.SETTLED:
+        loan.status, loan.closed_on = Loan.Status.ACTIVE, None
+
+
 def write_state(loan: Loan, ledger: L.Ledger) -> None:
     """Bring the Instalment rows and the loan's balances in line with `ledger`, in bulk."""
     existing = {r.period: r for r in Instalment.objects.filter(loan=loan)}
@@ -176,8 +207,4 @@ def write_state(loan: Loan, ledger: L.Ledger) -> None:
         Instalment.objects.bulk_create(to_create)
     if existing:
         Instalment.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
-    loan.credit_balance = ledger.credit
-    if ledger.total_outstanding() == ZERO and loan.status == Loan.Status.ACTIVE:
-        loan.status = Loan.Status.SETTLED
-    elif ledger.total_outstanding() > ZERO and loan.status == Loan.Status.SETTLED:
-        loan.status, loan.closed_on = Loan.Status.ACTIVE, None
+    settle_status(loan, ledger)

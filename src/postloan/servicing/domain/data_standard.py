@@ -37,11 +37,24 @@ ENTITIES: dict[str, EntitySpec] = {
         "customers",
         key=("customer_no",),
         fields=(
-            FieldSpec("customer_no", "code", True, max_length=40, description=_("Customer number in the core system")),
+            FieldSpec(
+                "customer_no",
+                "code",
+                True,
+                max_length=40,
+                description=_("Customer number in the core system"),
+            ),
             FieldSpec("name", "text", True, max_length=100, description=_("Full name")),
-            FieldSpec("id_type", "code", False, ("resident_id", "passport", "other"), description=_("ID type")),
-            FieldSpec("id_number", "id_number", False, max_length=30,
-                      description=_("ID number; an 18-digit resident ID must pass the GB 11643 check digit")),
+            FieldSpec(
+                "id_type", "code", False, ("resident_id", "passport", "other"), description=_("ID type")
+            ),
+            FieldSpec(
+                "id_number",
+                "id_number",
+                False,
+                max_length=30,
+                description=_("ID number; an 18-digit resident ID must pass the GB 11643 check digit"),
+            ),
             FieldSpec("birth_date", "date", False, description=_("YYYY-MM-DD")),
             FieldSpec("gender", "code", False, ("M", "F", "U"), description=_("M, F or U")),
             FieldSpec("mobile", "mobile", False, description=_("11-digit mainland mobile number")),
@@ -53,8 +66,13 @@ ENTITIES: dict[str, EntitySpec] = {
             FieldSpec("assets", "money", False, description=_("Assets, yuan")),
             FieldSpec("liabilities", "money", False, description=_("Liabilities, yuan")),
             FieldSpec("monthly_obligations", "money", False, description=_("Monthly debt payments, yuan")),
-            FieldSpec("org_unit_code", "code", False, max_length=32,
-                      description=_("Organisation unit that owns the customer (code)")),
+            FieldSpec(
+                "org_unit_code",
+                "code",
+                False,
+                max_length=32,
+                description=_("Organisation unit that owns the customer (code)"),
+            ),
         ),
     ),
     "loans": EntitySpec(
@@ -62,7 +80,9 @@ ENTITIES: dict[str, EntitySpec] = {
         key=("loan_no",),
         fields=(
             FieldSpec("loan_no", "code", True, max_length=40, description=_("Loan (contract) number")),
-            FieldSpec("customer_no", "code", True, max_length=40, description=_("Borrower's customer number")),
+            FieldSpec(
+                "customer_no", "code", True, max_length=40, description=_("Borrower's customer number")
+            ),
             FieldSpec("product_code", "code", True, max_length=40, description=_("Loan product code")),
             FieldSpec("principal", "money", True, description=_("Disbursed principal, yuan")),
             FieldSpec("annual_rate", "rate", False, description=_("Annual rate as a fraction, e.g. 0.0435")),
@@ -75,7 +95,13 @@ ENTITIES: dict[str, EntitySpec] = {
         "repayments",
         key=("external_id",),
         fields=(
-            FieldSpec("external_id", "code", True, max_length=80, description=_("Transaction id in the payment system")),
+            FieldSpec(
+                "external_id",
+                "code",
+                True,
+                max_length=80,
+                description=_("Transaction id in the payment system"),
+            ),
             FieldSpec("loan_no", "code", True, max_length=40, description=_("Loan number")),
             FieldSpec("amount", "money", True, description=_("Amount received, yuan")),
             FieldSpec("value_date", "date", True, description=_("Value date, YYYY-MM-DD")),
