@@ -316,7 +316,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     counts = generate_into(institution, loans=args.loans, months=args.months, seed=args.seed, as_of=as_of)
     seconds = time.monotonic() - started
-    print(f"generated {counts['customers']} customers, {counts['loans']} loans, {counts['repayments']} repayments")
+    print(
+        f"generated {counts['customers']} customers, {counts['loans']} loans, "
+        f"{counts['repayments']} repayments"
+    )
     print(f"as of {as_of} in {seconds:.1f} s (seed {args.seed})")
     return 0
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from postloan.platform import services as platform
 from postloan.platform.domain.i18n import _ as msgid
-from postloan.platform.models import Institution, User
+from postloan.platform.models import Institution, OrgUnit, User
 from postloan.servicing import bulk
 from postloan.servicing.domain.data_standard import ENTITIES
 from postloan.servicing.intake import ROW, ImportFileError, file_digest, read_table, validate
@@ -42,6 +42,7 @@ REASONS = {
     "unknown_customers": msgid("No customer with this number."),
     "unknown_products": msgid("No product with this code."),
     "unknown_loans": msgid("No loan with this number."),
+    "unknown_org_units": msgid("No organisation unit with this code."),
     "before_disbursed": msgid("The value date is before the loan was disbursed."),
     "after_business_date": msgid("The date is after the business date."),
     "loan_has_activity": msgid("The loan already has repayments; its terms can no longer change."),
@@ -54,6 +55,10 @@ MAX_STORED_REJECTS = 5000
 
 def _known(institution: Institution, entity: str) -> dict[str, Any]:
     known: dict[str, Any] = {"business_date": {institution.business_date.isoformat()}}
+    if entity == "customers":
+        known["org_units"] = set(
+            OrgUnit.objects.filter(institution=institution).values_list("code", flat=True)
+        )
     if entity == "loans":
         known["customers"] = set(
             Customer.objects.filter(institution=institution).values_list("customer_no", flat=True)

@@ -54,6 +54,10 @@ def _event(*, customer: Customer, loan: Loan | None, kind: str, actor: Any, **da
     )
 
 
+def _who(actor: Any) -> str:
+    return getattr(actor, "username", "") or "system"
+
+
 def _audit_created(actor: Any, obj: Any, institution_id: int) -> None:
     platform.record_audit(
         actor=actor, action="create", obj=obj, after=platform.snapshot(obj), institution_id=institution_id
@@ -328,7 +332,7 @@ def save_product(
         product.name, product.current_version = name, version
         product.save(update_fields=["name", "current_version"])
     ProductVersion.objects.create(
-        product=product, version=version, config=parsed.to_json(), created_by=actor.username
+        product=product, version=version, config=parsed.to_json(), created_by=_who(actor)
     )
     platform.record_audit(
         actor=actor,
@@ -402,7 +406,7 @@ def book_loan(
         base=None,
         terms={"annual_rate": str(rate), "term": term},
         created_on=customer.institution.business_date,
-        created_by=actor.username,
+        created_by=_who(actor),
     )
     ledger_store.write_state(loan, base)
     loan.save()
@@ -497,7 +501,7 @@ def post_repayment(
         segment_version=loan.schedule_version,
         settlement=settlement,
         posted_on=business_date,
-        posted_by=actor.username,
+        posted_by=_who(actor),
     )
     try:
         with transaction.atomic():
@@ -553,7 +557,7 @@ def reverse_repayment(*, actor: User, repayment: Repayment, reason: str) -> Repa
     repayment.status = Repayment.Status.REVERSED
     repayment.reversed_on, repayment.reversed_by, repayment.reversal_reason = (
         loan.institution.business_date,
-        actor.username,
+        _who(actor),
         reason,
     )
     repayment.save(update_fields=["status", "reversed_on", "reversed_by", "reversal_reason"])
@@ -668,7 +672,7 @@ def restructure(
         base=ledger_store.ledger_to_json(ledger),
         terms={"annual_rate": str(loan.annual_rate), "term": loan.term},
         created_on=as_of,
-        created_by=actor.username,
+        created_by=_who(actor),
     )
     ledger_store.write_state(loan, ledger)
     loan.save()
@@ -847,7 +851,7 @@ def record_recovery(
         value_date=value_date,
         channel=channel,
         external_id=external_id,
-        posted_by=actor.username,
+        posted_by=_who(actor),
         posted_on=loan.institution.business_date,
     )
     platform.record_audit(

@@ -74,6 +74,7 @@ ENTITIES: dict[str, EntitySpec] = {
                 description=_("Organisation unit that owns the customer (code)"),
             ),
         ),
+        references=(("org_unit_code", "org_units"),),
     ),
     "loans": EntitySpec(
         "loans",
