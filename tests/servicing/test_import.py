@@ -216,3 +216,39 @@ def test_generator_is_deterministic_and_realistic(demo):
     assert Repayment.objects.filter(institution=demo).count() == a.repayments.height
     statuses = set(Loan.objects.filter(institution=demo).values_list("status", flat=True))
     assert statuses == {"active", "settled"}
+
+
+def test_import_screen_and_api_upload(client_as, demo, customers_file, user_of):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = client_as("admin")
+    with customers_file.open("rb") as handle:
+        response = admin.post("/servicing/imports/", {"entity": "customers", "file": handle})
+    assert response.status_code == 302
+    page = admin.get(response["Location"]).content.decode()
+    assert 'data-testid="rejected">10<' in page and "用户名" not in page
+    assert "校验位" in page or "check digit" in page
+    rejects = admin.get(response["Location"] + "rejects.csv")
+    assert rejects.status_code == 200 and b"row,field,reason,value" in b"".join(rejects.streaming_content)
+    assert client_as("collector").get("/servicing/imports/").status_code == 403
+    token = platform.create_api_token(actor=user_of("admin"), name="etl", scopes=["read", "write"])[1]
+    upload = SimpleUploadedFile("customers.csv", customers_file.read_bytes(), content_type="text/csv")
+    api = client_as("admin").post(
+        "/api/v1/servicing/imports",
+        {"entity": "customers", "file": upload},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert api.status_code == 201, api.content
+    body = api.json()
+    assert (body["inserted"], body["unchanged"], body["rejected"], body["status"]) == (
+        0,
+        1000,
+        10,
+        "unchanged",
+    )
+    bad = client_as("admin").post(
+        "/api/v1/servicing/imports",
+        {"entity": "planets", "file": SimpleUploadedFile("x.csv", b"a\n1\n")},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert bad.status_code == 400 and "entity" in bad.json()["errors"]

@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from postloan.platform import runtime_config
@@ -477,3 +478,58 @@ def post_recovery(request: HttpRequest, loan_id: int, payload: RecoveryIn) -> St
             "channel": recovery.channel,
         },
     )
+
+
+class ImportBatchOut(Schema):
+    id: int
+    entity: str
+    file_name: str
+    status: str
+    rows_in: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    report: dict[str, Any]
+    rejects: list[dict[str, Any]]
+
+
+def _batch_out(batch: Any) -> dict[str, Any]:
+    return {
+        "id": batch.pk,
+        "entity": batch.entity,
+        "file_name": batch.file_name,
+        "status": batch.status,
+        "rows_in": batch.rows_in,
+        "inserted": batch.inserted,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "rejected": batch.rejected,
+        "report": batch.report,
+        "rejects": batch.rejects[:1000],
+    }
+
+
+@router.post("/imports", response={201: ImportBatchOut}, summary="Upload a data-standard file and import it")
+def upload_import(request: HttpRequest, entity: Form[str], file: File[UploadedFile]) -> Status:
+    from postloan.servicing import importing
+
+    platform_services.require(request.user, "servicing.import_data")
+    path = importing.save_upload(file)
+    batch = importing.import_file(
+        actor=request.user,
+        institution=request.user.institution,
+        entity=entity,
+        path=path,
+        language=getattr(request, "LANGUAGE_CODE", None),
+    )
+    return Status(201, _batch_out(batch))
+
+
+@router.get("/imports/{batch_id}", response=ImportBatchOut)
+def get_import(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    _need(request, "servicing.import_data")
+    batch = selectors.import_batches(request.user.institution).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404
+    return _batch_out(batch)

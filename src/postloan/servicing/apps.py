@@ -24,6 +24,13 @@ class ServicingConfig(AppConfig):
             gettext_noop("Servicing"),
         ),
         MenuItem(
+            gettext_noop("Data import"),
+            "servicing:imports",
+            "ti-file-import",
+            "servicing.import_data",
+            gettext_noop("Servicing"),
+        ),
+        MenuItem(
             gettext_noop("Custom fields"),
             "servicing:custom_fields",
             "ti-forms",

@@ -18,9 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from postloan.platform import services as platform
-from postloan.platform.domain.i18n import _ as msgid
 from postloan.platform.models import Institution, OrgUnit, User
 from postloan.servicing import bulk
 from postloan.servicing.domain.data_standard import ENTITIES
@@ -28,27 +28,27 @@ from postloan.servicing.intake import ROW, ImportFileError, file_digest, read_ta
 from postloan.servicing.models import Customer, ImportBatch, Loan, Product
 
 REASONS = {
-    "required": msgid("This field is required."),
-    "not_allowed": msgid("Not one of the allowed values."),
-    "too_long": msgid("Too long."),
-    "bad_date": msgid("Not a date in the form YYYY-MM-DD."),
-    "bad_money": msgid("Not an amount such as 1234.56."),
-    "not_positive": msgid("The amount must be greater than zero."),
-    "bad_rate": msgid("Not a rate between 0 and 1 such as 0.0435."),
-    "bad_int": msgid("Not a whole number of at least 1."),
-    "bad_mobile": msgid("Not an 11-digit mainland mobile number."),
-    "bad_id_number": msgid("Not a valid 18-digit ID number (check digit mismatch)."),
-    "duplicate_key": msgid("The same key appears earlier in this file."),
-    "unknown_customers": msgid("No customer with this number."),
-    "unknown_products": msgid("No product with this code."),
-    "unknown_loans": msgid("No loan with this number."),
-    "unknown_org_units": msgid("No organisation unit with this code."),
-    "before_disbursed": msgid("The value date is before the loan was disbursed."),
-    "after_business_date": msgid("The date is after the business date."),
-    "loan_has_activity": msgid("The loan already has repayments; its terms can no longer change."),
-    "above_cost_cap": msgid("The rate is above the product's total cost cap."),
-    "payment_changed": msgid("This transaction id was already booked with different content."),
-    "loan_not_active": msgid("The loan is settled or written off."),
+    "required": gettext_noop("This field is required."),
+    "not_allowed": gettext_noop("Not one of the allowed values."),
+    "too_long": gettext_noop("Too long."),
+    "bad_date": gettext_noop("Not a date in the form YYYY-MM-DD."),
+    "bad_money": gettext_noop("Not an amount such as 1234.56."),
+    "not_positive": gettext_noop("The amount must be greater than zero."),
+    "bad_rate": gettext_noop("Not a rate between 0 and 1 such as 0.0435."),
+    "bad_int": gettext_noop("Not a whole number of at least 1."),
+    "bad_mobile": gettext_noop("Not an 11-digit mainland mobile number."),
+    "bad_id_number": gettext_noop("Not a valid 18-digit ID number (check digit mismatch)."),
+    "duplicate_key": gettext_noop("The same key appears earlier in this file."),
+    "unknown_customers": gettext_noop("No customer with this number."),
+    "unknown_products": gettext_noop("No product with this code."),
+    "unknown_loans": gettext_noop("No loan with this number."),
+    "unknown_org_units": gettext_noop("No organisation unit with this code."),
+    "before_disbursed": gettext_noop("The value date is before the loan was disbursed."),
+    "after_business_date": gettext_noop("The date is after the business date."),
+    "loan_has_activity": gettext_noop("The loan already has repayments; its terms can no longer change."),
+    "above_cost_cap": gettext_noop("The rate is above the product's total cost cap."),
+    "payment_changed": gettext_noop("This transaction id was already booked with different content."),
+    "loan_not_active": gettext_noop("The loan is settled or written off."),
 }
 MAX_STORED_REJECTS = 5000
 
@@ -174,4 +174,18 @@ def _write_rejects(batch: ImportBatch, rows: list[dict[str, Any]]) -> Path:
         writer = csv.DictWriter(handle, fieldnames=["row", "field", "reason", "value"])
         writer.writeheader()
         writer.writerows(rows)
+    return target
+
+
+def save_upload(upload: Any) -> Path:
+    """Keep an uploaded file under the data directory (the batch refers to it by name)."""
+    import uuid
+
+    folder = Path(settings.DATA_DIR) / "imports" / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(upload.name).name
+    target = folder / f"{uuid.uuid4().hex[:12]}-{name}"
+    with target.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
     return target

@@ -18,6 +18,7 @@ from postloan.servicing.models import (
     Contact,
     Customer,
     CustomFieldDef,
+    ImportBatch,
     Instalment,
     Loan,
     Product,
@@ -114,6 +115,10 @@ def instalments_of(loan: Loan) -> list[dict[str, Any]]:
 
 def repayments_of(loan: Loan) -> QuerySet[Repayment]:
     return loan.repayments.order_by("-value_date", "-id")
+
+
+def import_batches(institution: Any) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(institution=institution).order_by("-id")
 
 
 def custom_fields_of(institution: Any) -> QuerySet[CustomFieldDef]:

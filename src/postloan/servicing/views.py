@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -472,3 +472,69 @@ def custom_fields(request: HttpRequest) -> HttpResponse:
             return redirect("servicing:custom_fields")
     rows = selectors.custom_fields_of(request.user.institution)
     return render(request, "servicing/custom_fields.html", {"form": form, "rows": rows})
+
+
+@login_required
+@permission_required("servicing.import_data", raise_exception=True)
+def imports(request: HttpRequest) -> HttpResponse:
+    from postloan.servicing import importing
+    from postloan.servicing.domain.data_standard import ENTITIES
+
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        entity = request.POST.get("entity", "")
+        if upload is None:
+            error = _("Choose a file to import.")
+        else:
+            path = importing.save_upload(upload)
+            try:
+                batch = importing.import_file(
+                    actor=request.user,
+                    institution=request.user.institution,
+                    entity=entity,
+                    path=path,
+                    language=request.LANGUAGE_CODE,
+                )
+            except ValidationError as exc:
+                error = "; ".join(exc.messages)
+            else:
+                return redirect("servicing:import_batch", pk=batch.pk)
+    batches = selectors.import_batches(request.user.institution)[:50]
+    return render(
+        request,
+        "servicing/imports.html",
+        {"batches": batches, "entities": list(ENTITIES), "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@permission_required("servicing.import_data", raise_exception=True)
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(selectors.import_batches(request.user.institution), pk=pk)
+    completeness = sorted(batch.report.get("completeness", {}).items())
+    return render(
+        request,
+        "servicing/import_batch.html",
+        {
+            "batch": batch,
+            "completeness": completeness,
+            "problems": sorted(batch.report.get("problems", {}).items()),
+        },
+    )
+
+
+@login_required
+@permission_required("servicing.import_data", raise_exception=True)
+def import_rejects(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.http import FileResponse
+
+    batch = get_object_or_404(selectors.import_batches(request.user.institution), pk=pk)
+    if not batch.reject_file:
+        raise Http404
+    return FileResponse(
+        open(batch.reject_file, "rb"),
+        as_attachment=True,
+        filename=f"batch-{batch.pk}-{batch.entity}-rejects.csv",
+    )

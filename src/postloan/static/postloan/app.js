@@ -8,3 +8,10 @@ document.addEventListener("htmx:responseError", (event) => {
     target.appendChild(note);
   }
 });
+
+// Progress bars get their width from data-width (inline style attributes are avoided).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".progress-bar[data-width]").forEach((bar) => {
+    bar.style.width = `${bar.dataset.width}%`;
+  });
+});
