@@ -118,9 +118,11 @@ def build(
     as_of: dt.date,
     product_terms: dict[str, tuple[str, int, str]],
     org_units: list[str],
+    offset: int = 0,
 ) -> Portfolio:
-    """`product_terms`: product code → (method, term, annual rate) as configured."""
-    rng = np.random.default_rng(seed)
+    """`product_terms`: product code → (method, term, annual rate) as configured. `offset` numbers a
+    later chunk of a large portfolio (chunk k is seeded by (seed, k): output stays deterministic)."""
+    rng = np.random.default_rng([seed, offset])
     n = loans
     z = rng.standard_normal(n)
     region_idx = rng.integers(0, len(REGIONS), n)
@@ -171,7 +173,8 @@ def build(
         born = dt.date(as_of.year - int(age[i]), 1 + i % 12, 1 + i % 28)
         digit = 1 if gender[i] == "M" else 2
         id_number = with_check_character(f"{REGIONS[region_idx[i]][0]}{born:%Y%m%d}{seq[i]:02d}{digit}")
-        customer_no, loan_no = f"C{seed % 1000:03d}{i + 1:08d}", f"L{seed % 1000:03d}{i + 1:08d}"
+        number = offset + i + 1
+        customer_no, loan_no = f"C{seed % 1000:03d}{number:08d}", f"L{seed % 1000:03d}{number:08d}"
         customers.append(
             (
                 customer_no,

@@ -11,6 +11,8 @@ from postloan.servicing import generator, importing, services
 from postloan.servicing.domain import product as P
 from postloan.servicing.models import ApprovalLimit, Product
 
+CHUNK = 50_000
+
 PRODUCTS = (
     (
         "cash12",
@@ -78,22 +80,32 @@ def generate_into(
         .order_by("code")
         .values_list("code", flat=True)
     ) or ["HQ"]
-    book = generator.build(
-        loans=loans, months=months, seed=seed, as_of=as_of, product_terms=terms, org_units=units
-    )
-    counts = {}
-    for entity, frame in (
-        ("customers", book.customers),
-        ("loans", book.loans),
-        ("repayments", book.repayments),
-    ):
-        batch = importing.import_frame(
-            actor=None,
-            institution=institution,
-            entity=entity,
-            frame=frame,
-            name=f"generator seed={seed} loans={loans}",
+    counts: dict[str, int] = {}
+    # Large portfolios are built and imported in chunks, which bounds memory; each chunk is one
+    # atomic batch per entity, so an interrupted run keeps whole chunks and resumes by re-running.
+    for offset in range(0, loans, CHUNK):
+        size = min(CHUNK, loans - offset)
+        book = generator.build(
+            loans=size,
+            months=months,
+            seed=seed,
+            as_of=as_of,
+            product_terms=terms,
+            org_units=units,
+            offset=offset,
         )
-        counts[entity] = batch.inserted + batch.updated + batch.unchanged
-        counts[f"{entity}_rejected"] = batch.rejected
+        for entity, frame in (
+            ("customers", book.customers),
+            ("loans", book.loans),
+            ("repayments", book.repayments),
+        ):
+            batch = importing.import_frame(
+                actor=None,
+                institution=institution,
+                entity=entity,
+                frame=frame,
+                name=f"generator seed={seed} loans {offset + 1}-{offset + size}",
+            )
+            counts[entity] = counts.get(entity, 0) + batch.inserted + batch.updated + batch.unchanged
+            counts[f"{entity}_rejected"] = counts.get(f"{entity}_rejected", 0) + batch.rejected
     return counts
