@@ -133,7 +133,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         counts = generate_into(
             institution, loans=args.loans, months=args.months, seed=args.seed, as_of=institution.business_date
         )
-        seeded = counts["loans"]
+        seeded = counts.get("loans", 0)
     url = f"http://{args.host}:{args.port}/"
     print(f"\npostloan demo — {institution.name}, business date {institution.business_date}")
     print("(created now)" if created else "(already present, reused)")
@@ -278,7 +278,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"{batch.unchanged} unchanged, {batch.rejected} rejected ({batch.seconds:.2f} s, batch {batch.pk})"
     )
     if batch.status == "unchanged":
-        print("nothing changed: every accepted row was already imported")
+        print(
+            "nothing changed: every accepted row was already imported"
+            if batch.unchanged
+            else "nothing was written: no row passed validation"
+        )
     if batch.reject_file:
         print(f"rejected rows with reasons: {batch.reject_file}")
     report = batch.report
@@ -317,8 +321,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     counts = generate_into(institution, loans=args.loans, months=args.months, seed=args.seed, as_of=as_of)
     seconds = time.monotonic() - started
     print(
-        f"generated {counts['customers']} customers, {counts['loans']} loans, "
-        f"{counts['repayments']} repayments"
+        f"generated {counts.get('customers', 0)} customers, {counts.get('loans', 0)} loans, "
+        f"{counts.get('repayments', 0)} repayments"
     )
     print(f"as of {as_of} in {seconds:.1f} s (seed {args.seed})")
     return 0

@@ -252,3 +252,86 @@ def test_import_screen_and_api_upload(client_as, demo, customers_file, user_of):
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert bad.status_code == 400 and "entity" in bad.json()["errors"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_the_import_process_leaves_whole_batches_only(tmp_path):
+    """A real `postloan import` process is killed with SIGKILL while it writes; the database then
+    holds either none of the batch or all of it — never part — and importing again completes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from postloan.platform.demo import create_demo_institution
+
+    demo, _ = create_demo_institution(password_suffix="-Demo-2026")
+    ensure_products(demo)
+    book = generator.build(
+        loans=6000,
+        months=24,
+        seed=9,
+        as_of=demo.business_date,
+        product_terms={
+            "cash12": ("equal_installment", 12, "0.18"),
+            "consumer24": ("equal_principal", 24, "0.12"),
+            "sme6": ("interest_only", 6, "0.09"),
+        },
+        org_units=["COLL-A"],
+    )
+    book.customers.write_csv(tmp_path / "customers.csv")
+    book.loans.write_csv(tmp_path / "loans.csv")
+    _import(demo, "customers", tmp_path / "customers.csv")
+    env = {**os.environ, "DATABASE_URL": _url_of(connection), "POSTLOAN_DATA_DIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "postloan.cli", "import", "loans", str(tmp_path / "loans.csv")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    count = Loan.objects.filter(institution=demo).count()
+    assert count in (0, 6000)
+    assert Instalment.objects.count() == 0 or count == 6000
+    batch = _import(demo, "loans", tmp_path / "loans.csv")
+    assert Loan.objects.filter(institution=demo).count() == 6000
+    assert batch.inserted + batch.unchanged == 6000
+
+
+def _url_of(connection) -> str:  # type: ignore[no-untyped-def]
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    scheme = "postgres" if connection.vendor == "postgresql" else "mysql"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"{scheme}://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def test_partial_file_updates_only_its_columns_and_number_spellings_do_not_matter(demo, tmp_path):
+    full = tmp_path / "full.csv"
+    full.write_text(HEADER + "\n" + _good(3) + "\n", encoding="utf-8")
+    _import(demo, "customers", full)
+    partial = tmp_path / "partial.csv"
+    partial.write_text("customer_no,name,region\nC000003,客户3,成都\n", encoding="utf-8")
+    batch = _import(demo, "customers", partial)
+    assert batch.updated == 1
+    customer = Customer.objects.get(customer_no="C000003")
+    assert (customer.region, str(customer.monthly_income), customer.contacts.get().value) == (
+        "成都",
+        "12000.00",
+        "13900000003",
+    )
+    assert _import(demo, "customers", partial).unchanged == 1
+    spelled = tmp_path / "spelled.csv"
+    spelled.write_text(HEADER + "\n" + _good(4) + "\n", encoding="utf-8")
+    _import(demo, "customers", spelled)
+    spelled.write_text(
+        HEADER + "\n" + _good(4).replace("12000.00", "12000").replace("1500.00", "1500.0") + "\n",
+        encoding="utf-8",
+    )
+    assert _import(demo, "customers", spelled).unchanged == 1

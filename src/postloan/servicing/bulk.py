@@ -1,4 +1,4 @@
-"""Bulk writes for imports and the portfolio generator: rows go in with bulk_create / bulk_update in
+"""Bulk writes for imports and the portfolio generator: rows go in with executemany / bulk_update in
 batches, references are resolved with one query per entity, and loan ledgers are replayed in memory
 through the same domain code the screens use. Never one ORM save per row."""
 
@@ -142,7 +142,14 @@ CUSTOMER_COLUMNS = (
 )
 
 
-def upsert_customers(institution: Institution, frame: pl.DataFrame, business_date: dt.date) -> Outcome:
+def upsert_customers(
+    institution: Institution,
+    frame: pl.DataFrame,
+    business_date: dt.date,
+    provided: frozenset[str] = frozenset(),
+) -> Outcome:
+    """New customers are inserted; an existing one is updated in the columns the file provided only
+    (a file with customer_no and region changes the region and nothing else)."""
     spec_columns = [c for c in frame.columns if c != ROW]
     frame = frame.with_columns(fingerprint(frame, spec_columns).alias("__hash"))
     existing = {
@@ -187,14 +194,15 @@ def upsert_customers(institution: Institution, frame: pl.DataFrame, business_dat
             new.append(
                 (Customer(institution=institution, customer_no=row["customer_no"], **values), row["mobile"])
             )
-    Customer.objects.bulk_create([c for c, _ in new], batch_size=BATCH)
+    fast_insert(Customer, [c for c, _ in new])
     if new:
         ids = dict(
             Customer.objects.filter(
                 institution=institution, customer_no__in=[c.customer_no for c, _ in new]
             ).values_list("customer_no", "pk")
         )
-        Contact.objects.bulk_create(
+        fast_insert(
+            Contact,
             [
                 Contact(
                     customer_id=ids[c.customer_no], kind="mobile", relation="self", label="本人手机", value=m
@@ -202,16 +210,15 @@ def upsert_customers(institution: Institution, frame: pl.DataFrame, business_dat
                 for c, m in new
                 if m
             ],
-            batch_size=BATCH,
         )
     if changed:
         for customer, _m in changed:
             customer.id_number_hash = pii.lookup_hash("id_number", customer.id_number)
-        Customer.objects.bulk_update(
-            [c for c, _ in changed],
-            [*CUSTOMER_COLUMNS, "org_unit_id", "import_hash", "id_number_hash"],
-            batch_size=BATCH,
-        )
+        provided = provided or frozenset(CUSTOMER_COLUMNS) | {"org_unit_code", "mobile"}
+        columns = [c for c in CUSTOMER_COLUMNS if c in provided] + ["import_hash"]
+        columns += ["org_unit_id"] if "org_unit_code" in provided else []
+        columns += ["id_number_hash"] if "id_number" in provided else []
+        Customer.objects.bulk_update([c for c, _ in changed], columns, batch_size=BATCH)
         own = {
             ct.customer_id: ct
             for ct in Contact.objects.filter(
@@ -221,6 +228,8 @@ def upsert_customers(institution: Institution, frame: pl.DataFrame, business_dat
         updates, creates = [], []
         for customer, mobile in changed:
             contact = own.get(customer.pk)
+            if "mobile" not in provided or not mobile:
+                continue
             if contact is not None and contact.value != mobile:
                 contact.value, contact.value_hash = mobile, pii.lookup_hash("phone", mobile)
                 updates.append(contact)
@@ -240,7 +249,12 @@ def upsert_customers(institution: Institution, frame: pl.DataFrame, business_dat
     return outcome
 
 
-def upsert_loans(institution: Institution, frame: pl.DataFrame, business_date: dt.date) -> Outcome:
+def upsert_loans(
+    institution: Institution,
+    frame: pl.DataFrame,
+    business_date: dt.date,
+    provided: frozenset[str] = frozenset(),
+) -> Outcome:
     spec_columns = [c for c in frame.columns if c != ROW]
     frame = frame.with_columns(fingerprint(frame, spec_columns).alias("__hash"))
     existing = {
@@ -249,8 +263,17 @@ def upsert_loans(institution: Institution, frame: pl.DataFrame, business_date: d
             "pk", "loan_no", "import_hash"
         )
     }
-    busy = set(
-        Repayment.objects.filter(loan__institution=institution).values_list("loan__loan_no", flat=True)
+    # A loan with any activity (payments, waivers, write-off, restructure) keeps the terms it has.
+    busy = (
+        set(Repayment.objects.filter(loan__institution=institution).values_list("loan__loan_no", flat=True))
+        | set(
+            Adjustment.objects.filter(loan__institution=institution).values_list("loan__loan_no", flat=True)
+        )
+        | set(
+            Loan.objects.filter(institution=institution)
+            .exclude(status=Loan.Status.ACTIVE, schedule_version=1)
+            .values_list("loan_no", flat=True)
+        )
     )
     customers = {
         no: (pk, org)
@@ -335,7 +358,7 @@ def upsert_loans(institution: Institution, frame: pl.DataFrame, business_date: d
             ],
             batch_size=BATCH,
         )
-    Loan.objects.bulk_create(loans, batch_size=BATCH)
+    fast_insert(Loan, loans)
     if loans:
         ids = dict(
             Loan.objects.filter(institution=institution, loan_no__in=[x.loan_no for x in loans]).values_list(
@@ -345,7 +368,8 @@ def upsert_loans(institution: Institution, frame: pl.DataFrame, business_date: d
         for loan in loans:
             loan.pk = ids[loan.loan_no]
     booked = loans + replaced
-    ScheduleVersion.objects.bulk_create(
+    fast_insert(
+        ScheduleVersion,
         [
             ScheduleVersion(
                 loan_id=x.pk,
@@ -358,7 +382,6 @@ def upsert_loans(institution: Institution, frame: pl.DataFrame, business_date: d
             )
             for x in booked
         ],
-        batch_size=BATCH,
     )
     rows: list[tuple[Any, ...]] = []
     for loan in booked:
@@ -368,7 +391,12 @@ def upsert_loans(institution: Institution, frame: pl.DataFrame, business_date: d
     return outcome
 
 
-def insert_repayments(institution: Institution, frame: pl.DataFrame, business_date: dt.date) -> Outcome:
+def insert_repayments(
+    institution: Institution,
+    frame: pl.DataFrame,
+    business_date: dt.date,
+    provided: frozenset[str] = frozenset(),
+) -> Outcome:
     """New payments are booked and every affected loan is replayed once (value-date order); a known
     external id with the same content is unchanged, with different content it is refused."""
     frame = frame.with_columns(fingerprint(frame, [c for c in frame.columns if c != ROW]).alias("__hash"))

@@ -115,7 +115,7 @@ def import_frame(
     except ImportFileError as exc:
         raise ValidationError({"file": str(exc)}) from None
     with transaction.atomic():
-        outcome = bulk.WRITERS[entity](institution, checked.good, institution.business_date)
+        outcome = bulk.WRITERS[entity](institution, checked.good, institution.business_date, checked.provided)
         rejects = checked.rejects
         if outcome.rejects:
             rejects = pl.concat([rejects, pl.DataFrame(outcome.rejects, schema=rejects.schema)]).sort(ROW)
@@ -131,7 +131,12 @@ def import_frame(
             updated=outcome.updated,
             unchanged=outcome.unchanged,
             rejected=rejects.get_column(ROW).n_unique(),
-            report=checked.report | {"write_rejects": len(outcome.rejects or [])},
+            report=checked.report
+            | {
+                "write_rejects": len(outcome.rejects or []),
+                "rejected_rows": rejects.get_column(ROW).n_unique(),
+                "problems": dict(rejects.group_by("reason").agg(pl.len()).sort("reason").rows()),
+            },
             seconds=round(time.monotonic() - started, 3),
             actor=getattr(actor, "username", "system"),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class Validated:
     good: pl.DataFrame  # accepted rows, normalized strings, with ROW
     rejects: pl.DataFrame  # ROW, field, reason (msgid), value
     report: dict[str, Any] = field(default_factory=dict)
+    provided: frozenset[str] = frozenset()  # columns the file actually had
 
 
 def file_digest(path: Path) -> str:
@@ -92,9 +94,8 @@ def _field_checks(frame: pl.DataFrame, spec: FieldSpec) -> list[pl.DataFrame]:
         out.append(_reject(frame, ~present, spec.name, "required"))
     if spec.allowed:
         out.append(_reject(frame, present & ~col.is_in(list(spec.allowed)), spec.name, "not_allowed"))
-    if spec.type in ("text", "code"):
-        out.append(_reject(frame, present & (col.str.len_chars() > spec.max_length), spec.name, "too_long"))
-    elif spec.type == "date":
+    out.append(_reject(frame, present & (col.str.len_chars() > spec.max_length), spec.name, "too_long"))
+    if spec.type == "date":
         parsed = col.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         out.append(
             _reject(frame, present & (~col.str.contains(_DATE) | parsed.is_null()), spec.name, "bad_date")
@@ -137,6 +138,7 @@ def validate(entity_name: str, frame: pl.DataFrame, known: dict[str, set[str]]) 
     if missing:
         raise ImportFileError(f"missing required columns: {', '.join(missing)}")
     unknown = [c for c in frame.columns if c not in spec.columns]
+    provided = frozenset(c for c in frame.columns if c in spec.columns)
     frame = frame.select([c for c in spec.columns if c in frame.columns])
     for f in spec.fields:
         if f.name not in frame.columns:
@@ -204,8 +206,37 @@ def validate(entity_name: str, frame: pl.DataFrame, known: dict[str, set[str]]) 
         else pl.DataFrame(schema={ROW: pl.Int64, "field": pl.Utf8, "reason": pl.Utf8, "value": pl.Utf8})
     )
     bad_rows = all_rejects.get_column(ROW).unique()
-    good = frame.filter(~pl.col(ROW).is_in(bad_rows.implode()))
-    return Validated(spec, frame.height, good, all_rejects, _quality(spec, frame, all_rejects, unknown))
+    good = _normalized(spec, frame.filter(~pl.col(ROW).is_in(bad_rows.implode())))
+    return Validated(
+        spec, frame.height, good, all_rejects, _quality(spec, frame, all_rejects, unknown), provided
+    )
+
+
+def _normalized(spec: EntitySpec, frame: pl.DataFrame) -> pl.DataFrame:
+    """One spelling per value, so that a row sent again as 0.12 instead of 0.1200, or 1860 instead of
+    1860.00, is recognized as unchanged: money with 2 decimals, rates without trailing zeros, plain ints."""
+
+    def money(value: str) -> str:
+        return f"{Decimal(value):.2f}" if value else ""
+
+    def rate(value: str) -> str:
+        return f"{Decimal(value).normalize():f}" if value else ""
+
+    def integer(value: str) -> str:
+        return str(int(value)) if value else ""
+
+    kinds = {"money": money, "rate": rate, "int": integer}
+    return (
+        frame.with_columns(
+            [
+                pl.col(f.name).map_elements(kinds[f.type], return_dtype=pl.Utf8)
+                for f in spec.fields
+                if f.type in kinds
+            ]
+        )
+        if frame.height
+        else frame
+    )
 
 
 def _quality(
