@@ -288,6 +288,7 @@ def upsert_loans(
     configs = {code: P.from_json(v.config) for code, v in versions.items()}
     outcome = Outcome(rejects=[])
     loans, replaced = [], []
+    schedules: dict[str, list[Any]] = {}
     for row in frame.iter_rows(named=True):
         found = existing.get(row["loan_no"])
         if found and found[1] == row["__hash"]:
@@ -324,15 +325,13 @@ def upsert_loans(
             term=term,
             method=config.method,
             disbursed_on=disbursed,
-            maturity_date=generate(
-                principal=Decimal(row["principal"]),
-                annual_rate=rate,
-                term=term,
-                method=config.method,
-                start=disbursed,
-            )[-1].due_date,
+            maturity_date=disbursed,
             import_hash=row["__hash"],
         )
+        schedules[row["loan_no"]] = generate(
+            principal=loan.principal, annual_rate=rate, term=term, method=config.method, start=disbursed
+        )
+        loan.maturity_date = schedules[row["loan_no"]][-1].due_date
         if found:
             loan.pk = found[0]
             replaced.append(loan)
@@ -385,7 +384,7 @@ def upsert_loans(
     )
     rows: list[tuple[Any, ...]] = []
     for loan in booked:
-        rows.extend(instalment_tuples(loan.pk, ledger_store.booking_ledger(loan)))
+        rows.extend(instalment_tuples(loan.pk, L.from_schedule(schedules[loan.loan_no])))
     insert_instalments(rows)
     outcome.inserted, outcome.updated = len(loans), len(replaced)
     return outcome
