@@ -46,6 +46,18 @@ class ServicingConfig(AppConfig):
         ),
     )
 
+    home_panel = "servicing/_home_panel.html"
+
+    @staticmethod
+    def home_context(request: object) -> dict[str, object] | None:
+        from postloan.servicing import selectors
+
+        user = request.user  # type: ignore[attr-defined]
+        if not user.has_perm("servicing.view"):
+            return None
+        business_date = user.institution.business_date
+        return {"summary": selectors.portfolio_summary(user, business_date), "business_date": business_date}
+
     def ready(self) -> None:
         from postloan.platform import reveal
         from postloan.servicing import selectors

@@ -136,3 +136,46 @@ def adjustment_queue(user: Any, *, status: str = Adjustment.Status.REQUESTED) ->
         .select_related("loan__customer", "requested_by", "decided_by")
         .order_by("-id")
     )
+
+
+def portfolio_summary(user: Any, as_of: Any) -> dict[str, Any]:
+    """Headline figures of the loans in the user's scope, in three aggregate queries: counts by status,
+    balances, and days past due by loan (calendar days, before any grace period)."""
+    from django.db.models import Count, F, Min, Sum
+
+    loans = loans_for(user)
+    by_status = dict(loans.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    rows = Instalment.objects.filter(loan__in=loans.filter(status=Loan.Status.ACTIVE))
+    open_amount = sum(
+        (F(f"{c}_due") - F(f"{c}_paid") - F(f"{c}_waived") for c in COMPONENTS[1:]),
+        F("fee_due") - F("fee_paid") - F("fee_waived"),
+    )
+    totals = rows.aggregate(
+        principal=Sum(F("principal_due") - F("principal_paid") - F("principal_waived")),
+        total=Sum(open_amount),
+    )
+    overdue = (
+        rows.filter(due_date__lte=as_of)
+        .annotate(open=open_amount)
+        .filter(open__gt=0)
+        .values("loan_id")
+        .annotate(first=Min("due_date"), amount=Sum("open"))
+    )
+    buckets = dict.fromkeys(["M1", "M2", "M3", "M4+"], 0)
+    overdue_amount = ZERO
+    for row in overdue:
+        dpd = (as_of - row["first"]).days
+        overdue_amount += row["amount"]
+        if dpd > 0:
+            buckets["M1" if dpd <= 30 else "M2" if dpd <= 60 else "M3" if dpd <= 90 else "M4+"] += 1
+    active = by_status.get(Loan.Status.ACTIVE, 0)
+    return {
+        "active": active,
+        "settled": by_status.get(Loan.Status.SETTLED, 0),
+        "written_off": by_status.get(Loan.Status.WRITTEN_OFF, 0),
+        "principal": totals["principal"] or ZERO,
+        "total": totals["total"] or ZERO,
+        "overdue_amount": overdue_amount,
+        "buckets": {"M0": active - sum(buckets.values()), **buckets},
+        "overdue_loans": sum(buckets.values()),
+    }

@@ -31,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     recent = selectors.audit_entries(actor_username=user.username)[:8]
     enabled = runtime_config.for_request(request).enabled_modules()
     context = {
+        "panels": _module_panels(request, enabled),
         "roles": list(user.roles.all()),
         "scope_label": _(SCOPE_LABELS[Scope(user.data_scope)]),
         "permission_count": len(perms),
@@ -38,6 +39,21 @@ def home(request: HttpRequest) -> HttpResponse:
         "modules_enabled": [m for m in modules.CATALOGUE if m.code in enabled],
     }
     return render(request, "platform/home.html", context)
+
+
+def _module_panels(request: HttpRequest, enabled: list[str]) -> list[tuple[str, dict]]:
+    """Home-page panels that enabled modules offer (an app config's home_panel + home_context)."""
+    from django.apps import apps
+
+    panels = []
+    for module in modules.CATALOGUE:
+        if module.code not in enabled or module.code not in modules.served_codes():
+            continue
+        config = apps.get_app_config(module.app.rsplit(".", 1)[-1])
+        context = config.home_context(request) if hasattr(config, "home_context") else None
+        if context is not None:
+            panels.append((config.home_panel, context))
+    return panels
 
 
 @require_POST

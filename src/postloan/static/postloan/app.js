@@ -15,3 +15,25 @@ document.addEventListener("DOMContentLoaded", () => {
     bar.style.width = `${bar.dataset.width}%`;
   });
 });
+
+// Charts: <div class="chart" data-chart="buckets" data-labels="a,b" data-values="1,2" data-title="...">
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.echarts) return;
+  const dark = document.body.dataset.bsTheme === "dark";
+  document.querySelectorAll(".chart[data-chart]").forEach((el) => {
+    const labels = (el.dataset.labels || "").split(",");
+    const values = (el.dataset.values || "").split(",").map(Number);
+    const chart = window.echarts.init(el, dark ? "dark" : null, { renderer: "svg" });
+    chart.setOption({
+      animation: false,
+      backgroundColor: "transparent",
+      title: { text: el.dataset.title || "", textStyle: { fontSize: 13, fontWeight: "normal" } },
+      grid: { left: 40, right: 10, top: 36, bottom: 24 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: labels },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: values, itemStyle: { color: (p) => (p.dataIndex === 0 ? "#2fb344" : "#d63939") } }],
+    });
+    window.addEventListener("resize", () => chart.resize());
+  });
+});
