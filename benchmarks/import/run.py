@@ -75,13 +75,22 @@ def main() -> None:
         f"b.repayments.write_csv('{work}/repayments.csv')"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=work)
-    results = {"loans": args.loans, "database": "postgresql" if args.db.startswith("postgres") else
-               ("mariadb" if args.db.startswith("mysql") else "sqlite"), "date": dt.date.today().isoformat()}
+    results = {
+        "loans": args.loans,
+        "database": "postgresql"
+        if args.db.startswith("postgres")
+        else ("mariadb" if args.db.startswith("mysql") else "sqlite"),
+        "date": dt.date.today().isoformat(),
+    }
     for entity in ("customers", "loans", "repayments"):
         rows = sum(1 for _ in (work / f"{entity}.csv").open(encoding="utf-8")) - 1
         seconds, peak_mib, out = run_import(entity, work / f"{entity}.csv", env)
-        results[entity] = {"rows": rows, "seconds": round(seconds, 1), "rows_per_second": round(rows / seconds),
-                           "peak_rss_mib": round(peak_mib)}
+        results[entity] = {
+            "rows": rows,
+            "seconds": round(seconds, 1),
+            "rows_per_second": round(rows / seconds),
+            "peak_rss_mib": round(peak_mib),
+        }
         print(entity, results[entity], out.splitlines()[0], flush=True)
     print(json.dumps(results))
 

@@ -18,9 +18,10 @@ HEADER = (
 )
 ROWS = [
     "C100001,王小明,resident_id,11010519900307283X,1990-03-07,M,13912345678,北京,大众客群,,,12000.00,,,,COLL-A",
-    "C100002,李小红,resident_id,110105199003072831,1990-03-07,F,13912345679,北京,,,,,,,,COLL-A",  # bad check digit
-    "C100003,,resident_id,,1990-03-07,F,,北京,,,,,,,,COLL-A",  # name missing
-    "C100004,赵小刚,resident_id,,1990-03-07,M,1391234,上海,,,,,,,,COLL-B",  # bad mobile
+    # bad check digit, missing name, bad mobile:
+    "C100002,李小红,resident_id,110105199003072831,1990-03-07,F,13912345679,北京,,,,,,,,COLL-A",
+    "C100003,,resident_id,,1990-03-07,F,,北京,,,,,,,,COLL-A",
+    "C100004,赵小刚,resident_id,,1990-03-07,M,1391234,上海,,,,,,,,COLL-B",
 ]
 
 
