@@ -11,7 +11,7 @@ POSTLOAN_DATA_DIR="$data" setsid make demo DEMO_ARGS="--port $port" >"$log" 2>&1
 pid=$!
 cleanup() { kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
-for _ in $(seq 1 120); do
+for _ in $(seq 1 240); do
   if curl -fsS "http://127.0.0.1:$port/login/" 2>/dev/null | grep -q 'name="username"'; then
     curl -fsS "http://127.0.0.1:$port/readyz"; echo
     grep -E "^  (admin|collector) " "$log"
@@ -21,5 +21,5 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 cat "$log"
-echo "demo did not serve a login page within 120 s" >&2
+echo "demo did not serve a login page within 240 s" >&2
 exit 1
