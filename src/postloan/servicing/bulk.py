@@ -19,6 +19,7 @@ from postloan.platform.models import Institution, OrgUnit
 from postloan.servicing import ledger_store
 from postloan.servicing.domain import ledger as L
 from postloan.servicing.domain import product as P
+from postloan.servicing.domain.dates import add_months
 from postloan.servicing.domain.schedule import generate
 from postloan.servicing.intake import ROW, fingerprint
 from postloan.servicing.models import (
@@ -288,7 +289,6 @@ def upsert_loans(
     configs = {code: P.from_json(v.config) for code, v in versions.items()}
     outcome = Outcome(rejects=[])
     loans, replaced = [], []
-    schedules: dict[str, list[Any]] = {}
     for row in frame.iter_rows(named=True):
         found = existing.get(row["loan_no"])
         if found and found[1] == row["__hash"]:
@@ -325,13 +325,9 @@ def upsert_loans(
             term=term,
             method=config.method,
             disbursed_on=disbursed,
-            maturity_date=disbursed,
+            maturity_date=add_months(disbursed, term),  # every method's last instalment
             import_hash=row["__hash"],
         )
-        schedules[row["loan_no"]] = generate(
-            principal=loan.principal, annual_rate=rate, term=term, method=config.method, start=disbursed
-        )
-        loan.maturity_date = schedules[row["loan_no"]][-1].due_date
         if found:
             loan.pk = found[0]
             replaced.append(loan)
@@ -384,7 +380,17 @@ def upsert_loans(
     )
     rows: list[tuple[Any, ...]] = []
     for loan in booked:
-        rows.extend(instalment_tuples(loan.pk, L.from_schedule(schedules[loan.loan_no])))
+        schedule = generate(
+            principal=loan.principal,
+            annual_rate=loan.annual_rate,
+            term=loan.term,
+            method=loan.method,
+            start=loan.disbursed_on,
+        )
+        rows.extend(instalment_tuples(loan.pk, L.from_schedule(schedule)))
+        if len(rows) >= 50_000:  # bounded memory whatever the file size
+            insert_instalments(rows)
+            rows = []
     insert_instalments(rows)
     outcome.inserted, outcome.updated = len(loans), len(replaced)
     return outcome
