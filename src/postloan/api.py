@@ -43,7 +43,7 @@ class SessionAuth(APIKeyCookie):
     def __call__(self, request: HttpRequest) -> Any:
         # A request that sends a token is judged by the token alone (401 if it is bad), never by
         # a session cookie it may also carry.
-        if request.headers.get("Authorization"):
+        if request.headers.get("Authorization") or self.param_name not in request.COOKIES:
             return None
         return super().__call__(request)
 

@@ -126,14 +126,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     institution, created = create_demo_institution(password_suffix=DEMO_PASSWORD_SUFFIX)
     from postloan.servicing.models import Loan
-    from postloan.servicing.portfolio import generate_into
 
     seeded = 0
     if not Loan.objects.filter(institution=institution).exists() and args.loans:
-        counts = generate_into(
-            institution, loans=args.loans, months=args.months, seed=args.seed, as_of=institution.business_date
+        # In a child process: Polars' thread pool must not exist in the process granian forks from.
+        import subprocess
+
+        subprocess.run(  # noqa: S603  (our own command, fixed arguments)
+            [
+                sys.executable,
+                "-m",
+                "postloan.cli",
+                "generate",
+                "--loans",
+                str(args.loans),
+                "--months",
+                str(args.months),
+                "--seed",
+                str(args.seed),
+            ],
+            check=True,
         )
-        seeded = counts.get("loans", 0)
+        seeded = Loan.objects.filter(institution=institution).count()
     url = f"http://{args.host}:{args.port}/"
     print(f"\npostloan demo — {institution.name}, business date {institution.business_date}")
     print("(created now)" if created else "(already present, reused)")

@@ -72,12 +72,13 @@ def test_find_customer_open_360_post_repayment_see_allocation(page, book):
     form.locator("input[name=external_id]").fill("CNT-20260305-1")
     page.click("[data-testid=post-repayment]")
     row = page.locator("[data-testid=repayments] tr.table-success")
-    # interest 10.00 and principal 330.02 of instalment 1; 59.98 left prepays principal (not yet due)
-    expect(row.locator("[data-testid=allocation]")).to_contain_text("10.00")
-    expect(row.locator("[data-testid=allocation]")).to_contain_text("330.02")
-    expect(row.locator("[data-testid=allocation]")).to_contain_text("59.98")
+    # interest 10.00 and principal 330.02 of instalment 1; the 59.98 left is paid ahead on instalment 2
+    # (running until 03-31): its interest 6.70, then 53.28 of its principal
+    allocation = row.locator("[data-testid=allocation]")
+    for amount in ("10.00", "330.02", "6.70", "53.28"):
+        expect(allocation).to_contain_text(amount)
     expect(page.locator("[data-testid=overdue]")).to_contain_text("0.00")
-    expect(page.locator("[data-testid=outstanding-principal]")).to_contain_text("610.00")  # 669.98 − 59.98
+    expect(page.locator("[data-testid=outstanding-principal]")).to_contain_text("616.70")  # 669.98 − 53.28
     shot(page, "loan-after-repayment")
     # the same bank transaction again is reported, not booked twice
     form = page.locator("[data-testid=repayment-form]")

@@ -167,3 +167,8 @@ def test_swagger_ui_is_served_locally(client, db):
     html = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html
     assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+def test_write_without_any_credentials_is_401(client, db):
+    response = client.post("/api/v1/platform/tokens", data='{"name": "x"}', content_type="application/json")
+    assert response.status_code == 401

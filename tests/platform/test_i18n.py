@@ -14,9 +14,10 @@ def test_every_string_translated_and_mo_current():
     assert po.untranslated_entries() == []
     assert po.fuzzy_entries() == []
     mo = polib.mofile(str(LOCALE / "django.mo"))
-    compiled = {e.msgid: e.msgstr or e.msgstr_plural for e in mo}
+    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in mo}
     for entry in po.translated_entries():
-        assert compiled.get(entry.msgid) == (entry.msgstr or entry.msgstr_plural), entry.msgid
+        key = (entry.msgctxt, entry.msgid)
+        assert compiled.get(key) == (entry.msgstr or entry.msgstr_plural), key
 
 
 def test_chinese_default_even_for_english_browser(client, db):

@@ -79,25 +79,34 @@ def test_principal_first_order_and_component_first_mode():
     ]
 
 
-def test_overpayment_prepays_and_reamortises():
+def test_paying_ahead_pays_the_running_instalment_first():
     ledger = _loan()
     result = post(ledger, Payment("r", D("500.00"), dt.date(2026, 2, 28)), _terms())
-    # 340.02 pays instalment 1; 159.98 prepays: balance 669.98 − 159.98 = 510.00 over 2 periods at 1%:
-    # A = 510 × 0.01 × 1.0201 / 0.0201 = 258.8298 → 258.83; 2: i 5.10, p 253.73; 3: i 2.56, p 256.27
-    assert result.prepaid_principal == D("159.98") and result.reamortised
-    second, third = ledger.instalments[1], ledger.instalments[2]
-    assert (second.due["interest"], second.due["principal"]) == (D("5.10"), D("253.73"))
-    assert (third.due["interest"], third.due["principal"]) == (D("2.56"), D("256.27"))
-    assert ledger.outstanding_principal() == D("510.00")
+    # 340.02 settles instalment 1 (due today); the other 159.98 is an advance on instalment 2, which is
+    # running: its interest 6.70 first, then 153.28 of its principal. Nothing is prepaid.
+    assert _lines(result)[-2:] == [(2, "interest", "6.70"), (2, "principal", "153.28")]
+    assert result.prepaid_principal == 0 and not result.reamortised
+
+
+def test_overpayment_prepays_and_reamortises():
+    ledger = _loan()
+    result = post(ledger, Payment("r", D("1000.00"), dt.date(2026, 2, 28)), _terms())
+    # 340.02 pays instalment 1, 340.02 pays instalment 2 in advance; 319.96 is left over and prepays
+    # principal: instalment 3's 336.66 drops to 16.70, re-amortised over its 1 period at 1%:
+    # A = 16.70 × 1.01 = 16.867 → 16.87, interest 16.70 × 0.01 = 0.167 → 0.17, principal 16.70.
+    assert result.prepaid_principal == D("319.96") and result.reamortised
+    third = ledger.instalments[2]
+    assert (third.due["interest"], third.due["principal"]) == (D("0.17"), D("16.70"))
+    assert ledger.outstanding_principal() == D("16.70")
 
 
 def test_overpayment_kept_as_credit():
     ledger = _loan()
-    result = post(
-        ledger, Payment("r", D("500.00"), dt.date(2026, 2, 28)), _terms(overpayment=OverpaymentMode.CREDIT)
-    )
-    assert result.credited == D("159.98") and ledger.credit == D("159.98")
-    assert ledger.instalments[1].due["principal"] == D("333.32")  # schedule untouched
+    terms = _terms(overpayment=OverpaymentMode.CREDIT)
+    result = post(ledger, Payment("r", D("1000.00"), dt.date(2026, 2, 28)), terms)
+    # 340.02 + 340.02 (instalments 1 and 2); 319.96 held as credit, instalment 3 untouched
+    assert result.credited == D("319.96") and ledger.credit == D("319.96")
+    assert ledger.instalments[2].due["principal"] == D("336.66")
 
 
 def test_settlement_quote_and_payoff():

@@ -268,3 +268,60 @@ def test_reversal_equals_never_posting_property(customer, product, user_of, demo
         if i != drop:
             _pay(b, agent, amt, start + dt.timedelta(days=d))
     assert _state(a)[1:] == _state(b)[1:]
+
+
+def test_external_id_of_another_loan_is_refused_without_saying_which(loan, customer, product, user_of):
+    agent = user_of("agent")
+    _pay(loan, agent, "340.02", dt.date(2026, 2, 28), ext="BANK-X")
+    other = services.book_loan(
+        actor=agent,
+        customer=customer,
+        product=product,
+        loan_no="L0002",
+        principal=D("500.00"),
+        disbursed_on=dt.date(2026, 1, 31),
+    )
+    with pytest.raises(ValidationError) as exc:
+        _pay(other, agent, "10.00", dt.date(2026, 3, 1), ext="BANK-X")
+    assert "L0001" not in str(exc.value) and "external_id" in exc.value.message_dict
+
+
+def test_contacts_need_edit_permission(customer, user_of):
+    with pytest.raises(PermissionDenied):
+        services.add_contact(actor=user_of("auditor"), customer=customer, kind="mobile", value="13700001111")
+    contact = services.add_contact(
+        actor=user_of("collector"),
+        customer=customer,
+        kind="mobile",
+        value="13700001111",
+        relation="spouse",
+        is_emergency=True,
+    )
+    assert contact.is_emergency
+
+
+def test_recovery_is_idempotent_and_not_in_the_future(loan, user_of, limits):
+    adjustment = services.request_adjustment(actor=user_of("agent"), loan=loan, kind="write_off", reason="x")
+    services.decide_adjustment(actor=user_of("manager"), adjustment=adjustment, approve=True)
+    agent = user_of("agent")
+    services.record_recovery(
+        actor=agent,
+        loan=loan,
+        amount="10",
+        value_date=dt.date(2026, 5, 1),
+        channel="counter",
+        external_id="R-1",
+    )
+    with pytest.raises(ValidationError):
+        services.record_recovery(
+            actor=agent,
+            loan=loan,
+            amount="10",
+            value_date=dt.date(2026, 5, 1),
+            channel="counter",
+            external_id="R-1",
+        )
+    with pytest.raises(ValidationError):
+        services.record_recovery(
+            actor=agent, loan=loan, amount="10", value_date=dt.date(2026, 6, 1), channel="counter"
+        )

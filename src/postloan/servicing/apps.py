@@ -20,7 +20,7 @@ class ServicingConfig(AppConfig):
             gettext_noop("Waivers & write-offs"),
             "servicing:adjustments",
             "ti-discount-check",
-            ("servicing.request_waiver", "servicing.approve_waiver"),
+            ("servicing.request_waiver", "servicing.approve_waiver", "platform.manage_roles"),
             gettext_noop("Servicing"),
         ),
         MenuItem(

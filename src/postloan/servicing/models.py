@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from postloan.platform.fields import EncryptedTextField, LookupHashField
 from postloan.platform.models import Institution, OrgUnit, Role
@@ -177,7 +178,7 @@ class Loan(models.Model):
     scope_institution_field = "institution"
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("loan status", "Active")
         SETTLED = "settled", _("Settled")
         WRITTEN_OFF = "written_off", _("Written off")
 

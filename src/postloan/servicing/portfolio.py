@@ -69,8 +69,11 @@ def generate_into(
     """Build the portfolio and import customers, loans and repayments (each batch atomic)."""
     ensure_products(institution)
     if institution.business_date != as_of:
-        institution.business_date = as_of
-        institution.save(update_fields=["business_date"])
+        from postloan.platform import services as platform
+
+        institution = platform.set_business_date(
+            actor=None, institution=institution, new_date=as_of, reason="portfolio generator --as-of"
+        )
     terms = {}
     for product in Product.objects.filter(institution=institution):
         config = P.from_json(product.versions.get(version=product.current_version).config)

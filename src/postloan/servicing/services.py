@@ -191,7 +191,7 @@ def create_customer(
 @transaction.atomic
 def add_contact(
     *,
-    actor: User,
+    actor: User | None,
     customer: Customer,
     kind: str,
     value: str,
@@ -200,6 +200,8 @@ def add_contact(
     contact_name: str = "",
     is_emergency: bool = False,
 ) -> Contact:
+    if actor is not None:
+        platform.require(actor, "servicing.edit_customer")
     value = value.strip()
     if kind not in Contact.Kind.values:
         raise ValidationError({"kind": _("Unknown contact kind.")})
@@ -250,6 +252,7 @@ def set_customer_flags(
 def record_consent(
     *, actor: User, customer: Customer, purpose: str, granted_on: dt.date, channel: str
 ) -> Consent:
+    platform.require(actor, "servicing.edit_customer")
     consent = Consent.objects.create(
         customer=customer, purpose=purpose, granted_on=granted_on, channel=channel
     )
@@ -475,6 +478,11 @@ def post_repayment(
     external_id = (external_id or "").strip() or None
     if external_id:
         existing = Repayment.objects.filter(institution=loan.institution, external_id=external_id).first()
+        if existing is not None and existing.loan_id != loan.pk:
+            # Never say which loan: the caller may not be allowed to see it.
+            raise ValidationError(
+                {"external_id": _("This transaction id is already booked on another loan.")}
+            )
         if existing is not None:
             raise DuplicatePayment(existing)
     if channel not in Repayment.Channel.values:
@@ -834,9 +842,22 @@ def record_recovery(
 ) -> Recovery:
     """Money received after write-off, booked separately from the closed schedule."""
     platform.require(actor, "servicing.post_repayment")
+    loan = _lock(loan)
     if loan.status != Loan.Status.WRITTEN_OFF:
         raise ValidationError(_("Recoveries are booked only on written-off loans."))
     amount = _amount(amount, "amount")
+    if value_date > loan.institution.business_date:
+        raise ValidationError(
+            {
+                "value_date": _("The value date cannot be after the business date (%(d)s).")
+                % {"d": loan.institution.business_date.isoformat()}
+            }
+        )
+    if (
+        external_id
+        and Recovery.objects.filter(loan__institution=loan.institution, external_id=external_id).exists()
+    ):
+        raise ValidationError({"external_id": _("This transaction id is already booked.")})
     recovered = sum((r.amount for r in loan.recoveries.all()), ZERO)
     if recovered + amount > loan.written_off_amount:
         raise ValidationError(
@@ -868,6 +889,8 @@ def record_recovery(
 @transaction.atomic
 def set_approval_limit(*, actor: User, role: Any, kind: str, max_amount: Any) -> ApprovalLimit:
     platform.require(actor, "platform.manage_roles")
+    if kind not in Adjustment.Kind.values:
+        raise ValidationError({"kind": _("Unknown adjustment kind.")})
     value = money(max_amount)
     if value < 0:
         raise ValidationError({"max_amount": _("The limit cannot be negative.")})

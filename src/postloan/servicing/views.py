@@ -318,7 +318,10 @@ def adjustment_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse
 @login_required
 def adjustments(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.has_perm("servicing.request_waiver") or user.has_perm("servicing.approve_waiver")):
+    if not any(
+        user.has_perm(p)
+        for p in ("servicing.request_waiver", "servicing.approve_waiver", "platform.manage_roles")
+    ):
         raise PermissionDenied
     pending = list(selectors.adjustment_queue(user))
     context = {

@@ -29,6 +29,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("platform.use_api", _("Create API tokens"), _("Platform")),
     Permission("pii.reveal", _("Reveal full personal data (audited)"), _("Personal data")),
     Permission("servicing.view", _("View customers and loans"), _("Servicing")),
+    Permission("servicing.edit_customer", _("Add contacts and consents to customers"), _("Servicing")),
     Permission("servicing.post_repayment", _("Post and reverse repayments"), _("Servicing")),
     Permission("servicing.manage_products", _("Configure loan products"), _("Servicing")),
     Permission("servicing.request_waiver", _("Request waivers and write-offs"), _("Servicing")),
@@ -60,13 +61,20 @@ BUILTIN_ROLES: tuple[RoleTemplate, ...] = (
         "collector",
         _("Collector"),
         "own",
-        ("servicing.view", "collections.work_cases", "eod.view"),
+        ("servicing.view", "servicing.edit_customer", "collections.work_cases", "eod.view"),
     ),
     RoleTemplate(
         "team_lead",
         _("Team lead"),
         "unit",
-        ("servicing.view", "collections.work_cases", "collections.manage_team", "reports.view", "eod.view"),
+        (
+            "servicing.view",
+            "servicing.edit_customer",
+            "collections.work_cases",
+            "collections.manage_team",
+            "reports.view",
+            "eod.view",
+        ),
     ),
     RoleTemplate(
         "collection_manager",
@@ -74,6 +82,7 @@ BUILTIN_ROLES: tuple[RoleTemplate, ...] = (
         "subtree",
         (
             "servicing.view",
+            "servicing.edit_customer",
             "servicing.request_waiver",
             "servicing.approve_waiver",
             "collections.work_cases",
@@ -94,7 +103,13 @@ BUILTIN_ROLES: tuple[RoleTemplate, ...] = (
         "service_agent",
         _("Customer-service agent"),
         "all",
-        ("servicing.view", "servicing.post_repayment", "servicing.request_waiver", "service.handle_tickets"),
+        (
+            "servicing.view",
+            "servicing.edit_customer",
+            "servicing.post_repayment",
+            "servicing.request_waiver",
+            "service.handle_tickets",
+        ),
     ),
     RoleTemplate(
         "administrator",

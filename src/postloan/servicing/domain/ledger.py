@@ -180,6 +180,19 @@ def post(ledger: Ledger, payment: Payment, terms: Terms) -> PostingResult:
         key=lambda i: (i.due_date, i.period),
     )
     allocations, left = _allocate(ledger, payment.amount, eligible, terms)
+    # Paying ahead of a due date pays the instalment currently running (an advance payment), not
+    # principal: only money beyond it is an overpayment.
+    current = next(
+        (
+            i
+            for i in sorted(ledger.instalments, key=lambda i: (i.due_date, i.period))
+            if i.due_date > payment.value_date and i.total_outstanding() > 0
+        ),
+        None,
+    )
+    if left > 0 and current is not None:
+        advance, left = _allocate(ledger, left, [current], terms)
+        allocations.extend(advance)
     result = PostingResult(payment, allocations)
     if left <= 0:
         return result
@@ -188,7 +201,9 @@ def post(ledger: Ledger, payment: Payment, terms: Terms) -> PostingResult:
         result.credited = left
         return result
     future = [
-        i for i in ledger.instalments if i.due_date > payment.value_date and i.outstanding("principal") > 0
+        i
+        for i in ledger.instalments
+        if i.due_date > payment.value_date and i.outstanding("principal") > 0 and i is not current
     ]
     principal_left = sum((i.outstanding("principal") for i in future), ZERO)
     prepay = min(left, principal_left)
