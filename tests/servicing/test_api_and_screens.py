@@ -227,3 +227,22 @@ def test_recovery_screen_after_write_off(client_as, loan, user_of, limits):
         {"amount": "120.00", "value_date": "2026-05-15", "channel": "counter"},
     )
     assert [str(r.amount) for r in loan.recoveries.all()] == ["120.00"]
+
+
+def test_api_loan_list_pages_through_the_whole_book(api, customer, product, user_of):
+    from postloan.servicing import services
+
+    for n in range(7):
+        services.book_loan(
+            actor=user_of("agent"),
+            customer=customer,
+            product=product,
+            loan_no=f"PG-{n}",
+            principal="1000",
+            disbursed_on=dt.date(2026, 1, 31),
+        )
+    first = api("get", "/loans?limit=3&offset=0").json()
+    last = api("get", "/loans?limit=3&offset=6").json()
+    assert first["count"] == 7 and len(first["items"]) == 3 and len(last["items"]) == 1
+    assert last["items"][0]["loan_no"] == "PG-0"  # newest first
+    assert api("get", "/loans?limit=0").status_code == 422

@@ -340,20 +340,33 @@ def test_partial_file_updates_only_its_columns_and_number_spellings_do_not_matte
 def test_generated_behaviour_shows_in_observable_attributes():
     """Borrowers who fall behind are over-represented among low incomes and high debt ratios, so a
     risk model trained on the observable columns has real signal to find."""
-    terms = {"cash12": ("equal_installment", 12, "0.18"), "consumer24": ("equal_principal", 24, "0.12"),
-             "sme6": ("interest_only", 6, "0.09")}
-    book = generator.build(loans=4000, months=24, seed=2024, as_of=dt.date(2026, 12, 4), product_terms=terms,
-                           org_units=["COLL-A"])
+    terms = {
+        "cash12": ("equal_installment", 12, "0.18"),
+        "consumer24": ("equal_principal", 24, "0.12"),
+        "sme6": ("interest_only", 6, "0.09"),
+    }
+    book = generator.build(
+        loans=4000,
+        months=24,
+        seed=2024,
+        as_of=dt.date(2026, 12, 4),
+        product_terms=terms,
+        org_units=["COLL-A"],
+    )
     paid = book.repayments.group_by("loan_no").agg(pl.len().alias("payments"))
     loans = book.loans.join(paid, on="loan_no", how="left").with_columns(pl.col("payments").fill_null(0))
     # months elapsed since disbursement ≈ instalments that fell due (capped by the term)
     loans = loans.with_columns(
         ((pl.lit(dt.date(2026, 12, 4)) - pl.col("disbursed_on").str.to_date()).dt.total_days() // 31)
-        .clip(0, pl.col("term").cast(pl.Int64)).alias("due")
+        .clip(0, pl.col("term").cast(pl.Int64))
+        .alias("due")
     ).with_columns(((pl.col("due") - pl.col("payments")) >= 2).alias("bad"))
     people = book.customers.select(
-        "customer_no", pl.col("monthly_income").cast(pl.Float64),
-        (pl.col("monthly_obligations").cast(pl.Float64) / pl.col("monthly_income").cast(pl.Float64)).alias("dti"),
+        "customer_no",
+        pl.col("monthly_income").cast(pl.Float64),
+        (pl.col("monthly_obligations").cast(pl.Float64) / pl.col("monthly_income").cast(pl.Float64)).alias(
+            "dti"
+        ),
     )
     data = loans.join(people, on="customer_no")
     low_income = data.filter(pl.col("monthly_income") <= data["monthly_income"].median())["bad"].mean()

@@ -79,6 +79,9 @@ def audit_chain_break() -> Any:
 
 def audit_facets() -> dict[str, list[str]]:
     return {
-        "object_types": sorted(AuditEntry.objects.values_list("object_type", flat=True).distinct()),
-        "actions": sorted(AuditEntry.objects.values_list("action", flat=True).distinct()),
+        # order_by() clears the model's default ordering, which would otherwise defeat DISTINCT
+        "object_types": sorted(
+            AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
+        ),
+        "actions": sorted(AuditEntry.objects.order_by().values_list("action", flat=True).distinct()),
     }

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -180,16 +180,26 @@ def _loan_out(loan: Loan, balance: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/loans", response=list[LoanOut])
-@paginate(LimitOffsetPagination)
-def list_loans(request: HttpRequest, customer_id: int | None = None) -> list[dict[str, Any]]:
+class LoanPage(Schema):
+    items: list[LoanOut]
+    count: int
+
+
+@router.get("/loans", response=LoanPage, summary="Loans in the caller's data scope (limit/offset pages)")
+def list_loans(
+    request: HttpRequest,
+    customer_id: int | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
     _need(request, "servicing.view")
     qs = selectors.loans_for(request.user).order_by("-id")
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
-    loans = list(qs[:500])
-    balances = selectors.loan_balances(loans, request.user.institution.business_date)
-    return [_loan_out(loan, balances[loan.pk]) for loan in loans]
+    # Balances are computed for the requested page only, never for the whole book.
+    page = list(qs[offset : offset + limit])
+    balances = selectors.loan_balances(page, request.user.institution.business_date)
+    return {"items": [_loan_out(loan, balances[loan.pk]) for loan in page], "count": qs.count()}
 
 
 @router.get("/loans/{loan_id}", response=LoanOut)

@@ -78,7 +78,7 @@ def loan_balances(loans: list[Loan], as_of: Any) -> dict[int, dict[str, Any]]:
         open_amount = sum((row[f"{c}_due"] - row[f"{c}_paid"] - row[f"{c}_waived"] for c in COMPONENTS), ZERO)
         entry["principal"] += row["principal_due"] - row["principal_paid"] - row["principal_waived"]
         entry["total"] += open_amount
-        if row["due_date"] <= as_of:
+        if row["due_date"] < as_of:  # due today is not yet overdue (DPD 0 on the due date)
             entry["overdue"] += open_amount
         entry["items"].append((row["due_date"], open_amount))
     for loan in loans:
@@ -155,7 +155,7 @@ def portfolio_summary(user: Any, as_of: Any) -> dict[str, Any]:
         total=Sum(open_amount),
     )
     overdue = (
-        rows.filter(due_date__lte=as_of)
+        rows.filter(due_date__lt=as_of)
         .annotate(open=open_amount)
         .filter(open__gt=0)
         .values("loan_id")

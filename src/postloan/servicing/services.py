@@ -153,7 +153,8 @@ def create_customer(
     owner: Any = None,
     **fields: Any,
 ) -> Customer:
-    platform.require(actor, "servicing.view")
+    if actor is not None:
+        platform.require(actor, "servicing.edit_customer")
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = _("Enter the customer's name.")
@@ -789,6 +790,10 @@ def decide_adjustment(*, actor: User, adjustment: Adjustment, approve: bool, not
     elif not note.strip():
         raise ValidationError({"note": _("Give a reason for the rejection.")})
     loan = _lock(adjustment.loan)
+    if approve and loan.status != Loan.Status.ACTIVE:
+        raise ValidationError(
+            _("The loan is no longer active (settled or written off); reject this request.")
+        )
     adjustment.decided_by, adjustment.decided_on, adjustment.decision_note = (
         actor,
         loan.institution.business_date,
