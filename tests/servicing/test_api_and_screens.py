@@ -246,3 +246,21 @@ def test_api_loan_list_pages_through_the_whole_book(api, customer, product, user
     assert first["count"] == 7 and len(first["items"]) == 3 and len(last["items"]) == 1
     assert last["items"][0]["loan_no"] == "PG-0"  # newest first
     assert api("get", "/loans?limit=0").status_code == 422
+
+
+def test_required_loan_custom_field_on_the_booking_form(client_as, customer, product, demo):
+    admin = client_as("admin")
+    admin.post(
+        "/servicing/custom-fields/",
+        {"entity": "loan", "key": "channel_code", "label": "进件渠道", "type": "text", "required": "on"},
+    )
+    agent = client_as("agent")
+    form = {"product": product.pk, "loan_no": "CF-1", "principal": "1000.00", "disbursed_on": "2026-01-31"}
+    agent.post(f"/servicing/customers/{customer.pk}/loans/", form)
+    assert not customer.loans.filter(loan_no="CF-1").exists()
+    response = agent.post(
+        f"/servicing/customers/{customer.pk}/loans/", {**form, "custom__channel_code": "APP"}
+    )
+    loan = customer.loans.get(loan_no="CF-1")
+    assert loan.custom == {"channel_code": "APP"}
+    assert "进件渠道: APP" in agent.get(response["Location"]).content.decode()

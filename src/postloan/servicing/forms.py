@@ -19,7 +19,32 @@ class CustomerSearchForm(StyledForm):
     q = forms.CharField(label=_("Search"), required=False)
 
 
-class CustomerForm(StyledForm):
+class CustomFieldsMixin(StyledForm):
+    """Adds the institution's custom fields for an entity and splits them out of cleaned data."""
+
+    custom_keys: list[tuple[str, str]]
+
+    def add_custom_fields(self, institution: Any, entity: str) -> None:
+        self.custom_keys = []
+        for definition in CustomFieldDef.objects.filter(institution=institution, entity=entity):
+            name = f"custom__{definition.key}"
+            self.fields[name] = custom_field(definition)
+            self.custom_keys.append((name, definition.key))
+        self.style_fields()
+
+    def split(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(standard fields, custom attributes) from cleaned data."""
+        data = dict(self.cleaned_data)
+        custom = {key: data.pop(name) for name, key in self.custom_keys}
+        custom = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in custom.items()
+            if v not in (None, "")
+        }
+        return data, custom
+
+
+class CustomerForm(CustomFieldsMixin):
     customer_no = forms.CharField(label=_("Customer number"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=100)
     id_type = forms.ChoiceField(label=_("ID type"), choices=Customer.IdType.choices)
@@ -42,23 +67,7 @@ class CustomerForm(StyledForm):
 
     def __init__(self, *args: Any, institution: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.custom_keys: list[tuple[str, str]] = []
-        for definition in CustomFieldDef.objects.filter(institution=institution, entity="customer"):
-            name = f"custom__{definition.key}"
-            self.fields[name] = custom_field(definition)
-            self.custom_keys.append((name, definition.key))
-        self.style_fields()
-
-    def split(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(standard fields, custom attributes) from cleaned data."""
-        data = dict(self.cleaned_data)
-        custom = {key: data.pop(name) for name, key in self.custom_keys}
-        custom = {
-            k: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in custom.items()
-            if v not in (None, "")
-        }
-        return data, custom
+        self.add_custom_fields(institution, "customer")
 
 
 class ContactForm(StyledForm):
@@ -76,7 +85,7 @@ class FlagsForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
-class BookLoanForm(StyledForm):
+class BookLoanForm(CustomFieldsMixin):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
     loan_no = forms.CharField(label=_("Loan number"), max_length=40)
     principal = forms.DecimalField(label=_("Principal"), min_value=0.01, decimal_places=2, max_digits=16)
@@ -89,6 +98,7 @@ class BookLoanForm(StyledForm):
     def __init__(self, *args: Any, institution: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.filter(institution=institution, active=True)
+        self.add_custom_fields(institution, "loan")
 
 
 class RepaymentForm(StyledForm):

@@ -153,7 +153,8 @@ def loan_book(request: HttpRequest, pk: int) -> HttpResponse:
     form = F.BookLoanForm(request.POST, institution=request.user.institution)
     if form.is_valid():
         try:
-            loan = services.book_loan(actor=request.user, customer=c, **form.cleaned_data)
+            data, custom = form.split()
+            loan = services.book_loan(actor=request.user, customer=c, custom=custom, **data)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
         else:
@@ -195,6 +196,8 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         "recovery_form": F.RecoveryForm(initial={"value_date": business_date}),
         "restructure_form": forms.get("restructure_form") or F.RestructureForm(),
         "highlight": request.GET.get("repayment"),
+        "custom_rows": [(d.label, loan.custom[d.key]) for d in selectors.custom_fields_of(loan.institution)
+                        if d.entity == "loan" and d.key in loan.custom],
     }
 
 
