@@ -89,3 +89,25 @@ def test_totp_enrolment_from_profile(client_as, user_of):
 @pytest.mark.parametrize("setting", ["SESSION_COOKIE_HTTPONLY", "SESSION_EXPIRE_AT_BROWSER_CLOSE"])
 def test_session_hardening(setting):
     assert getattr(django_settings, setting) is True
+
+
+def test_administrator_clears_lockout_resets_password_and_removes_second_factor(client, client_as, user_of):
+    from django.test import Client
+
+    for _ in range(5):
+        client.post("/login/", {"username": "agent", "password": "bad"})
+    assert (
+        client.post("/login/", {"username": "agent", "password": "agent" + DEMO_PASSWORD_SUFFIX}).status_code
+        == 429
+    )
+    admin = client_as("admin")
+    agent = user_of("agent")
+    admin.post(f"/admin/users/{agent.pk}/security/", {"action": "unlock"})
+    admin.post(f"/admin/users/{agent.pk}/security/", {"action": "password", "password": "Fresh-Start-2027"})
+    fresh = Client()
+    assert fresh.post("/login/", {"username": "agent", "password": "Fresh-Start-2027"}).status_code == 302
+    TOTPDevice.objects.create(user=agent, name="phone", confirmed=True)
+    admin.post(f"/admin/users/{agent.pk}/security/", {"action": "totp", "reason": "手机丢失"})
+    assert not TOTPDevice.objects.filter(user=agent).exists()
+    actions = set(AuditEntry.objects.filter(object_id=str(agent.pk)).values_list("action", flat=True))
+    assert {"unlock", "set_password", "disable_totp"} <= actions

@@ -270,7 +270,10 @@ def update_user(*, actor: Any, user: User, roles: list[Role] | None = None, **fi
 def set_password(*, actor: Any, user: User, password: str) -> None:
     if actor is None or actor.pk != user.pk:
         require(actor, "platform.manage_users")
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(
@@ -499,3 +502,42 @@ def record_audit(
 
 def snapshot(obj: Any) -> dict[str, Any]:
     return audit.snapshot(obj)
+
+
+@transaction.atomic
+def unlock_user(*, actor: Any, user: User) -> int:
+    """Clear the failed sign-in attempts that lock `user` out (django-axes)."""
+    require(actor, "platform.manage_users")
+    from axes.utils import reset
+
+    cleared = reset(username=user.username)
+    audit.record(
+        actor=actor,
+        action="unlock",
+        object_type="user",
+        object_id=user.pk,
+        after={"attempts_cleared": cleared},
+        institution_id=user.institution_id,
+    )
+    return cleared
+
+
+@transaction.atomic
+def remove_second_factor(*, actor: Any, user: User, reason: str) -> bool:
+    """An administrator removes a user's TOTP device (lost phone); the user enrols again."""
+    require(actor, "platform.manage_users")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    deleted, _count = TOTPDevice.objects.filter(user=user).delete()
+    if deleted:
+        audit.record(
+            actor=actor,
+            action="disable_totp",
+            object_type="user",
+            object_id=user.pk,
+            after={"reason": reason, "by_administrator": True},
+            institution_id=user.institution_id,
+        )
+    return bool(deleted)

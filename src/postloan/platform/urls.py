@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/users/", admin.users, name="users"),
     path("admin/users/new/", admin.user_edit, name="user_new"),
     path("admin/users/<int:pk>/", admin.user_edit, name="user_edit"),
+    path("admin/users/<int:pk>/security/", admin.user_security, name="user_security"),
     path("pii/<str:object_type>/<int:pk>/<str:field>/", shell.reveal, name="reveal"),
     path("admin/roles/", admin.roles, name="roles"),
     path("admin/roles/new/", admin.role_edit, name="role_new"),

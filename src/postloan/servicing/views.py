@@ -196,8 +196,11 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         "recovery_form": F.RecoveryForm(initial={"value_date": business_date}),
         "restructure_form": forms.get("restructure_form") or F.RestructureForm(),
         "highlight": request.GET.get("repayment"),
-        "custom_rows": [(d.label, loan.custom[d.key]) for d in selectors.custom_fields_of(loan.institution)
-                        if d.entity == "loan" and d.key in loan.custom],
+        "custom_rows": [
+            (d.label, loan.custom[d.key])
+            for d in selectors.custom_fields_of(loan.institution)
+            if d.entity == "loan" and d.key in loan.custom
+        ],
     }
 
 

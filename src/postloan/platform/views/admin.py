@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from postloan.platform import runtime_config, selectors, services
 from postloan.platform.domain.masking import mask
@@ -227,3 +228,29 @@ def business_date(request: HttpRequest) -> HttpResponse:
         object_type="institution", action="set_business_date", object_id=str(institution.pk)
     )[:20]
     return render(request, "platform/business_date.html", {"form": form, "history": history})
+
+
+@login_required
+@permission_required("platform.manage_users", raise_exception=True)
+@require_POST
+def user_security(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reset a password, clear a lock-out, or remove a second factor, from the user's page."""
+    target = _visible_user(request, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "password":
+            services.set_password(actor=request.user, user=target, password=request.POST.get("password", ""))
+            messages.success(request, _("Password reset; give it to the user through a safe channel."))
+        elif action == "unlock":
+            services.unlock_user(actor=request.user, user=target)
+            messages.success(request, _("Sign-in lock cleared."))
+        elif action == "totp":
+            if services.remove_second_factor(
+                actor=request.user, user=target, reason=request.POST.get("reason", "")
+            ):
+                messages.success(request, _("Two-factor device removed; the user can enrol again."))
+            else:
+                messages.info(request, _("This user has no two-factor device."))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("platform:user_edit", pk=target.pk)
