@@ -342,6 +342,35 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eod(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate(verbosity=0)
+    from django.core.exceptions import ValidationError
+
+    from postloan.eod import services as eod
+
+    institution = _institution_or_exit()
+    if institution is None:
+        return 1
+    try:
+        runs = eod.start(
+            actor=None,
+            institution=institution,
+            date=dt.date.fromisoformat(args.date) if args.date else None,
+            until=dt.date.fromisoformat(args.until) if args.until else None,
+            rerun=args.rerun,
+        )
+    except ValidationError as exc:
+        print("; ".join(exc.messages), file=sys.stderr)
+        return 1
+    for run in runs:
+        rows = ", ".join(f"{k} {v}" for k, v in run.counts.get("rows", {}).items())
+        print(f"end of day {run.business_date} (attempt {run.attempt}): {run.status}; {rows}")
+    institution.refresh_from_db()
+    print(f"business date is now {institution.business_date}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -426,6 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of", metavar="YYYY-MM-DD", help="business date of the history (default: the current one)"
     )
+
+    p = add("eod", cmd_eod, "End-of-day batch.")
+    p.add_argument("action", choices=["run"], help="run: the current business date (then the date moves on)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="a given date (not after the business date)")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="catch up day by day until this date")
+    p.add_argument("--rerun", action="store_true", help="replay a date that already ran")
 
     entities = ["customers", "loans", "repayments"]
     p = add("import", cmd_import, "Import a data-standard file (CSV in UTF-8 or GBK, JSON Lines, Parquet).")

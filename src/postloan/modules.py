@@ -23,6 +23,7 @@ class ModuleSpec:
 # Order is the menu order. The platform is not listed: it is always on.
 CATALOGUE: tuple[ModuleSpec, ...] = (
     ModuleSpec("servicing", "postloan.servicing", _("Servicing"), "ti-building-bank"),
+    ModuleSpec("eod", "postloan.eod", _("End of day"), "ti-calendar-time"),
 )
 
 

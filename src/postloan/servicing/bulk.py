@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db import connection, models
+from django.db import connection
 
 from postloan.platform import pii
-from postloan.platform.fields import EncryptedTextField, LookupHashField
+from postloan.platform.bulkwrite import fast_insert
 from postloan.platform.models import Institution, OrgUnit
 from postloan.servicing import ledger_store
 from postloan.servicing.domain import ledger as L
@@ -35,47 +35,6 @@ from postloan.servicing.models import (
 )
 
 BATCH = 5000
-
-
-def fast_insert(model: type, objs: list[Any], chunk: int = 10000) -> None:
-    """INSERT many rows with executemany. Plain values (numbers, decimals, dates, text, keys) go to the
-    driver as they are; fields with their own conversion (encryption, lookup hashes, JSON, aware
-    datetimes) go through it. This skips the ORM's per-value expression machinery, which dominates
-    bulk_create at millions of rows. Primary keys are not returned."""
-    if not objs:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    plain = (
-        models.DecimalField,
-        models.IntegerField,
-        models.CharField,
-        models.BooleanField,
-        models.ForeignKey,
-    )
-    converters = []
-    for f in fields:
-        special = isinstance(
-            f, EncryptedTextField | LookupHashField | models.JSONField | models.DateTimeField
-        )
-        if (isinstance(f, plain) and not special) or (isinstance(f, models.DateField) and not special):
-            converters.append((f, None))
-        else:
-            converters.append((f, f))
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), chunk):
-            rows = [
-                [
-                    getattr(obj, f.attname)
-                    if conv is None
-                    else conv.get_db_prep_save(conv.pre_save(obj, True), connection)
-                    for f, conv in converters
-                ]
-                for obj in objs[start : start + chunk]
-            ]
-            cursor.executemany(sql, rows)
 
 
 INSTALMENT_COLUMNS = [

@@ -165,6 +165,21 @@ def loan_book(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("servicing:customer", pk=c.pk)
 
 
+def _loan_panels(request: HttpRequest, loan: Loan) -> list[tuple[str, dict]]:
+    """Panels other enabled modules add to the loan page (app config loan_panel + loan_context)."""
+    from django.apps import apps
+
+    from postloan import modules
+
+    enabled = set(runtime_config.for_request(request).enabled_modules()) & set(modules.served_codes())
+    panels = []
+    for module in modules.CATALOGUE:
+        config = apps.get_app_config(module.app.rsplit(".", 1)[-1])
+        if module.code in enabled and hasattr(config, "loan_context"):
+            panels.append((config.loan_panel, config.loan_context(loan)))
+    return panels
+
+
 def _loan_url(loan: Loan, repayment: Repayment) -> str:
     return f"{reverse('servicing:loan', args=[loan.pk])}?repayment={repayment.pk}#repayments"
 
@@ -196,6 +211,7 @@ def _loan_context(request: HttpRequest, loan: Loan, **forms: Any) -> dict[str, A
         "recovery_form": F.RecoveryForm(initial={"value_date": business_date}),
         "restructure_form": forms.get("restructure_form") or F.RestructureForm(),
         "highlight": request.GET.get("repayment"),
+        "panels": _loan_panels(request, loan),
         "custom_rows": [
             (d.label, loan.custom[d.key])
             for d in selectors.custom_fields_of(loan.institution)

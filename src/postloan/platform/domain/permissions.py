@@ -61,7 +61,7 @@ BUILTIN_ROLES: tuple[RoleTemplate, ...] = (
         "collector",
         _("Collector"),
         "own",
-        ("servicing.view", "servicing.edit_customer", "collections.work_cases", "eod.view"),
+        ("servicing.view", "servicing.edit_customer", "collections.work_cases"),
     ),
     RoleTemplate(
         "team_lead",

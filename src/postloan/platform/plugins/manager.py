@@ -35,6 +35,15 @@ def build(extra: list[Any] | None = None) -> pluggy.PluginManager:
         _check_required_settings(ep.name, plugin)
         pm.register(plugin, name=ep.name)
         log.info("plugin %s %s loaded", ep.name, getattr(plugin, "version", ""))
+    # Built-in modules use the same API: an app config may name a module of hook implementations.
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        hooks = getattr(config, "plugin_hooks", None)
+        if hooks:
+            from importlib import import_module
+
+            pm.register(import_module(hooks), name=f"builtin:{config.label}")
     for plugin in extra or []:
         _check_required_settings(getattr(plugin, "name", repr(plugin)), plugin)
         pm.register(plugin, name=getattr(plugin, "name", None))

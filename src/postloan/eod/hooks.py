@@ -1,0 +1,24 @@
+"""The end-of-day module's own contributions through the plugin API: its runtime settings."""
+
+from __future__ import annotations
+
+from postloan.platform.domain.i18n import _
+from postloan.platform.domain.runtime_settings import SettingSpec
+from postloan.platform.plugins import hookimpl
+
+BUILTIN_STEPS = ("delinquency",)
+
+
+@hookimpl
+def postloan_setting_specs() -> list[SettingSpec]:
+    return [
+        SettingSpec(
+            "eod.steps",
+            "list",
+            list(BUILTIN_STEPS),
+            _("End-of-day steps, in order"),
+            _("End of day"),
+            help=_("Steps run in this order for every business date; plugins may add steps."),
+            choices=BUILTIN_STEPS,
+        ),
+    ]

@@ -1,0 +1,93 @@
+"""End-of-day persistence: runs and their step/partition checkpoints, the current delinquency state
+of every loan, and the bucket transition history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from postloan.platform.models import Institution
+from postloan.servicing.models import Loan
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class EodRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT)
+    business_date = models.DateField(db_index=True)
+    attempt = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    steps = models.JSONField(default=list)  # the ordered step codes this run executed
+    partitions = models.PositiveIntegerField(default=1)
+    counts = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+    actor = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-business_date", "-attempt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "business_date", "attempt"], name="eod_run_attempt_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"EOD {self.business_date} #{self.attempt}"
+
+
+class EodCheckpoint(models.Model):
+    """One step done for one partition: committed in the same transaction as that step's output, so a
+    crashed run resumes after the last checkpoint and never redoes or half-does a partition."""
+
+    run = models.ForeignKey(EodRun, on_delete=models.CASCADE, related_name="checkpoints")
+    step = models.CharField(max_length=40)
+    partition = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step", "partition"], name="eod_checkpoint_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.step} p{self.partition}"
+
+
+class LoanDelinquency(models.Model):
+    """Each loan's delinquency as of the last end-of-day run (one row per loan)."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.CASCADE, primary_key=True, related_name="delinquency")
+    as_of = models.DateField()
+    dpd = models.PositiveIntegerField(default=0)
+    bucket = models.CharField(max_length=10)
+    overdue_principal = models.DecimalField(default=0, **MONEY)
+    overdue_total = models.DecimalField(default=0, **MONEY)
+    outstanding_principal = models.DecimalField(default=0, **MONEY)
+    classification = models.CharField(max_length=20)
+    stage = models.PositiveSmallIntegerField(default=1)
+    provision = models.DecimalField(default=0, **MONEY)
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.bucket}"
+
+
+class BucketTransition(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="bucket_transitions")
+    business_date = models.DateField(db_index=True)
+    from_bucket = models.CharField(max_length=10)
+    to_bucket = models.CharField(max_length=10)
+    dpd = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["loan_id", "business_date"]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.from_bucket}->{self.to_bucket}"

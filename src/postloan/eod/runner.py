@@ -1,0 +1,191 @@
+"""Running the end-of-day batch: one business date at a time, as ordered steps over loan partitions,
+each partition's output committed with its checkpoint. A run is a record; the business date moves on
+only when every step of every partition succeeded.
+
+Overlap is impossible: a run in progress belongs to a process (pid on this host); a second run is
+refused while that process lives, and a run whose process died is resumed from its checkpoints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from postloan.eod import batch
+from postloan.eod.models import EodCheckpoint, EodRun
+from postloan.platform import runtime_config
+from postloan.platform import services as platform
+from postloan.platform.models import Institution
+from postloan.servicing.models import Loan
+
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class EodError(RuntimeError):
+    pass
+
+
+def _alive(owner: str) -> bool:
+    host, _sep, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's run: assume alive (operators clear it by hand)
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def steps_for(institution: Institution) -> list[str]:
+    configured = runtime_config.for_institution(institution)["eod.steps"]
+    return [s for s in configured if s in batch.STEPS]
+
+
+def _partitions(institution: Institution, size: int) -> list[tuple[int, int]]:
+    bounds = Loan.objects.filter(institution=institution).aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return []
+    return [(lo, min(lo + size - 1, bounds["hi"])) for lo in range(bounds["lo"], bounds["hi"] + 1, size)]
+
+
+def _claim(institution: Institution, business_date: dt.date, rerun: bool, actor: Any) -> EodRun:
+    with transaction.atomic():
+        locked = Institution.objects.select_for_update().get(pk=institution.pk)
+        running = EodRun.objects.filter(institution=locked, status=EodRun.Status.RUNNING).first()
+        if running is not None:
+            if _alive(running.counts.get("owner", "")) and running.counts.get("owner") != OWNER:
+                raise EodError(
+                    _("An end-of-day run for %(d)s is in progress.") % {"d": running.business_date}
+                )
+            if running.business_date == business_date:
+                running.counts = {
+                    **running.counts,
+                    "owner": OWNER,
+                    "resumed": running.counts.get("resumed", 0) + 1,
+                }
+                running.save(update_fields=["counts"])
+                return running  # resume after a crash
+            running.status, running.error = EodRun.Status.FAILED, "abandoned: its process died"
+            running.save(update_fields=["status", "error"])
+        done = EodRun.objects.filter(
+            institution=locked, business_date=business_date, status=EodRun.Status.SUCCEEDED
+        )
+        if done.exists() and not rerun:
+            raise EodError(
+                _("The end of day for %(d)s has already run; use --rerun to replay it.")
+                % {"d": business_date}
+            )
+        attempt = (
+            EodRun.objects.filter(institution=locked, business_date=business_date).aggregate(
+                n=Max("attempt")
+            )["n"]
+            or 0
+        ) + 1
+        return EodRun.objects.create(
+            institution=locked,
+            business_date=business_date,
+            attempt=attempt,
+            steps=steps_for(locked),
+            counts={"owner": OWNER},
+            actor=getattr(actor, "username", "") or "system",
+        )
+
+
+def run_date(
+    institution: Institution,
+    business_date: dt.date,
+    *,
+    rerun: bool = False,
+    actor: Any = None,
+    partition_size: int = 50_000,
+    crash_after: int | None = None,
+) -> EodRun:
+    """Run (or resume, or with `rerun` replay) the end of day for one business date."""
+    run = _claim(institution, business_date, rerun, actor)
+    partitions = _partitions(institution, partition_size)
+    done = set(run.checkpoints.values_list("step", "partition"))
+    try:
+        finished = 0
+        for step in run.steps:
+            for index, (lo, hi) in enumerate(partitions):
+                if (step, index) in done:
+                    continue
+                started = time.monotonic()
+                with transaction.atomic():
+                    rows = batch.STEPS[step](institution.pk, business_date, lo, hi)
+                    EodCheckpoint.objects.create(
+                        run=run,
+                        step=step,
+                        partition=index,
+                        rows=rows,
+                        seconds=round(time.monotonic() - started, 3),
+                    )
+                finished += 1
+                if crash_after is not None and finished >= crash_after:
+                    raise KeyboardInterrupt("simulated crash")  # tests: a process dying mid-run
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # the run is recorded as failed, with its error, and can be retried
+        run.status, run.error, run.finished_at = (
+            EodRun.Status.FAILED,
+            f"{type(exc).__name__}: {exc}",
+            timezone.now(),
+        )
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    with transaction.atomic():
+        totals: dict[str, int] = {}
+        for cp in run.checkpoints.all():
+            totals[cp.step] = totals.get(cp.step, 0) + cp.rows
+        run.status, run.finished_at, run.partitions = EodRun.Status.SUCCEEDED, timezone.now(), len(partitions)
+        run.counts = {**run.counts, "rows": totals}
+        run.save(update_fields=["status", "finished_at", "partitions", "counts"])
+        current = Institution.objects.select_for_update().get(pk=institution.pk)
+        if current.business_date == business_date:
+            platform.set_business_date(
+                actor=None,
+                institution=current,
+                new_date=business_date + dt.timedelta(days=1),
+                reason=f"end of day {business_date} completed (run {run.pk})",
+            )
+        platform.record_audit(
+            actor=actor,
+            action="eod_run",
+            obj=run,
+            after={"business_date": business_date.isoformat(), "attempt": run.attempt, "rows": totals},
+            institution_id=institution.pk,
+        )
+    return run
+
+
+def run(
+    institution: Institution,
+    *,
+    date: dt.date | None = None,
+    until: dt.date | None = None,
+    rerun: bool = False,
+    actor: Any = None,
+) -> list[EodRun]:
+    """`postloan eod run`: the current business date, a given one (not after it), or day by day until
+    a date."""
+    institution.refresh_from_db()
+    if until is not None:
+        runs = []
+        while institution.business_date <= until:
+            runs.append(run_date(institution, institution.business_date, actor=actor))
+            institution.refresh_from_db()
+        return runs
+    target = date or institution.business_date
+    if target > institution.business_date:
+        raise EodError(_("%(d)s is after the business date; run the days before it first.") % {"d": target})
+    return [run_date(institution, target, rerun=rerun, actor=actor)]
