@@ -180,7 +180,7 @@ def test_crash_then_resume_equals_clean_run(demo, book):
         sorted(LoanDelinquency.objects.values_list("loan_id", "dpd", "bucket", "classification", "provision"))
         == clean
     )
-    assert EodRun.objects.get().checkpoints.count() == 4  # 7 loans in partitions of 2
+    assert EodRun.objects.get().checkpoints.count() == 8  # 2 steps × 4 partitions (7 loans, 2 each)
 
 
 def test_future_date_refused(demo):
@@ -199,3 +199,34 @@ def test_run_history_screen_and_loan_panel(client_as, demo, book):
     assert 'data-testid="eod-bucket">M1<' in loan_page
     assert client_as("collector").get("/eod/runs/").status_code == 403
     assert client_as("auditor").post("/eod/runs/start/").status_code == 403
+
+
+def test_snapshots_daily_aggregates_and_month_end(demo, book):
+    from django.db.models import Sum
+
+    from postloan.eod.models import LoanMonthEnd, PortfolioSnapshot
+
+    for i in range(3):
+        book(f"s{i}")
+    _on(demo, dt.date(2026, 3, 30))
+    runner.run(demo, until=dt.date(2026, 3, 31))
+    day = PortfolioSnapshot.objects.filter(business_date=dt.date(2026, 3, 30))
+    assert day.aggregate(n=Sum("loans"))["n"] == 3
+    # each loan: 340.02 overdue since 02-28 (30 days, M1, 关注), outstanding principal 1000.00
+    assert day.aggregate(p=Sum("outstanding_principal"), o=Sum("overdue_total")) == {
+        "p": D("3000.00"),
+        "o": D("1020.06"),
+    }
+    assert set(day.values_list("bucket", "classification")) == {("M1", "special_mention")}
+    assert not LoanMonthEnd.objects.filter(business_date=dt.date(2026, 3, 30)).exists()
+    assert LoanMonthEnd.objects.filter(business_date=dt.date(2026, 3, 31)).count() == 3  # month end
+
+
+def test_top_bar_shows_last_run(client_as, demo, book):
+    book("top")
+    admin = client_as("admin")
+    assert 'data-testid="topbar-status"' in admin.get("/").content.decode()
+    _on(demo, dt.date(2026, 3, 5))
+    runner.run(demo)
+    html = admin.get("/").content.decode()
+    assert "2026-03-05" in html and "bg-green-lt" in html

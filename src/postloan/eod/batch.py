@@ -14,7 +14,7 @@ import polars as pl
 from django.db import connection
 
 from postloan.eod.domain.rules import CLASS_INDEX, CLASSES, PROVISION_RATES
-from postloan.eod.models import BucketTransition, LoanDelinquency
+from postloan.eod.models import BucketTransition, LoanDelinquency, LoanMonthEnd, PortfolioSnapshot
 from postloan.platform.bulkwrite import fast_insert
 from postloan.servicing.domain import product as P
 from postloan.servicing.models import Instalment, Loan, ProductVersion
@@ -224,4 +224,64 @@ def delinquency(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
     return len(states)
 
 
-STEPS: dict[str, Any] = {"delinquency": delinquency}
+def snapshots(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
+    """Daily aggregates by product, org unit, bucket and class for the partition (grouped in the
+    database), and on a month-end the loan-level state as well. Returns the aggregate rows written."""
+    import calendar
+
+    from django.db.models import Count, Sum
+
+    states = LoanDelinquency.objects.filter(
+        loan__institution_id=institution_id, loan_id__gte=lo, loan_id__lte=hi, as_of=as_of
+    )
+    PortfolioSnapshot.objects.filter(
+        institution_id=institution_id, business_date=as_of, partition=lo
+    ).delete()  # a rerun replaces its own rows
+    groups = states.values(
+        "loan__product_version__product__code", "loan__org_unit_id", "bucket", "classification"
+    ).annotate(
+        n=Count("pk"),
+        principal=Sum("outstanding_principal"),
+        overdue=Sum("overdue_total"),
+        provision=Sum("provision"),
+    )
+    rows = [
+        PortfolioSnapshot(
+            institution_id=institution_id,
+            business_date=as_of,
+            partition=lo,
+            product_code=g["loan__product_version__product__code"],
+            org_unit_id=g["loan__org_unit_id"],
+            bucket=g["bucket"],
+            classification=g["classification"],
+            loans=g["n"],
+            outstanding_principal=g["principal"],
+            overdue_total=g["overdue"],
+            provision=g["provision"],
+        )
+        for g in groups
+    ]
+    fast_insert(PortfolioSnapshot, rows)
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        LoanMonthEnd.objects.filter(
+            loan_id__gte=lo, loan_id__lte=hi, business_date=as_of, loan__institution_id=institution_id
+        ).delete()
+        fast_insert(
+            LoanMonthEnd,
+            [
+                LoanMonthEnd(
+                    loan_id=s.loan_id,
+                    business_date=as_of,
+                    dpd=s.dpd,
+                    bucket=s.bucket,
+                    classification=s.classification,
+                    outstanding_principal=s.outstanding_principal,
+                    overdue_total=s.overdue_total,
+                )
+                for s in states
+            ],
+        )
+    return len(rows)
+
+
+STEPS: dict[str, Any] = {"delinquency": delinquency, "snapshots": snapshots}

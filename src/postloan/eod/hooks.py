@@ -6,7 +6,7 @@ from postloan.platform.domain.i18n import _
 from postloan.platform.domain.runtime_settings import SettingSpec
 from postloan.platform.plugins import hookimpl
 
-BUILTIN_STEPS = ("delinquency",)
+BUILTIN_STEPS = ("delinquency", "snapshots")
 
 
 @hookimpl

@@ -91,3 +91,42 @@ class BucketTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.from_bucket}->{self.to_bucket}"
+
+
+class PortfolioSnapshot(models.Model):
+    """Daily aggregates for reports, additive across partitions: sum the rows of a date and key."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE)
+    business_date = models.DateField(db_index=True)
+    partition = models.PositiveIntegerField(default=0)
+    product_code = models.CharField(max_length=40)
+    org_unit_id = models.BigIntegerField(null=True)
+    bucket = models.CharField(max_length=10)
+    classification = models.CharField(max_length=20)
+    loans = models.PositiveIntegerField()
+    outstanding_principal = models.DecimalField(**MONEY)
+    overdue_total = models.DecimalField(**MONEY)
+    provision = models.DecimalField(**MONEY)
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.product_code} {self.bucket}"
+
+
+class LoanMonthEnd(models.Model):
+    """Loan-level state on each month-end business date (vintage and roll-rate reports read these)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="month_ends")
+    business_date = models.DateField(db_index=True)
+    dpd = models.PositiveIntegerField()
+    bucket = models.CharField(max_length=10)
+    classification = models.CharField(max_length=20)
+    outstanding_principal = models.DecimalField(**MONEY)
+    overdue_total = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "business_date"], name="loan_month_end_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.business_date}"
