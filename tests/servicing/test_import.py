@@ -66,6 +66,27 @@ def customers_file(tmp_path: Path) -> Path:
     return path
 
 
+TERMS = {
+    "cash12": ("equal_installment", 12, "0.18"),
+    "consumer24": ("equal_principal", 24, "0.12"),
+    "sme6": ("interest_only", 6, "0.09"),
+}
+
+
+def _files_for(loans: int, seed: int, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A fresh demo institution with its products, and generator CSVs for `loans` loans."""
+    from postloan.platform.demo import create_demo_institution
+
+    demo, _ = create_demo_institution(password_suffix="-Demo-2026")
+    ensure_products(demo)
+    book = generator.build(
+        loans=loans, months=24, seed=seed, as_of=demo.business_date, product_terms=TERMS, org_units=["COLL-A"]
+    )
+    book.customers.write_csv(tmp_path / "customers.csv")
+    book.loans.write_csv(tmp_path / "loans.csv")
+    return demo
+
+
 def _import(demo, entity, path, **kw):  # type: ignore[no-untyped-def]
     return importing.import_file(actor=None, institution=demo, entity=entity, path=path, **kw)
 
@@ -130,24 +151,7 @@ def test_gbk_csv_jsonl_and_parquet(demo, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_crash_midway_leaves_nothing_then_import_completes(tmp_path, monkeypatch):
-    from postloan.platform.demo import create_demo_institution
-
-    demo, _ = create_demo_institution(password_suffix="-Demo-2026")
-    ensure_products(demo)
-    book = generator.build(
-        loans=30,
-        months=6,
-        seed=3,
-        as_of=demo.business_date,
-        product_terms={
-            "cash12": ("equal_installment", 12, "0.18"),
-            "consumer24": ("equal_principal", 24, "0.12"),
-            "sme6": ("interest_only", 6, "0.09"),
-        },
-        org_units=["COLL-A"],
-    )
-    book.customers.write_csv(tmp_path / "customers.csv")
-    book.loans.write_csv(tmp_path / "loans.csv")
+    demo = _files_for(30, 3, tmp_path)
     _import(demo, "customers", tmp_path / "customers.csv")
     real = bulk.insert_instalments
     calls = {"n": 0}
@@ -266,24 +270,7 @@ def test_killing_the_import_process_leaves_whole_batches_only(tmp_path):
 
     from django.db import connection
 
-    from postloan.platform.demo import create_demo_institution
-
-    demo, _ = create_demo_institution(password_suffix="-Demo-2026")
-    ensure_products(demo)
-    book = generator.build(
-        loans=6000,
-        months=24,
-        seed=9,
-        as_of=demo.business_date,
-        product_terms={
-            "cash12": ("equal_installment", 12, "0.18"),
-            "consumer24": ("equal_principal", 24, "0.12"),
-            "sme6": ("interest_only", 6, "0.09"),
-        },
-        org_units=["COLL-A"],
-    )
-    book.customers.write_csv(tmp_path / "customers.csv")
-    book.loans.write_csv(tmp_path / "loans.csv")
+    demo = _files_for(6000, 9, tmp_path)
     _import(demo, "customers", tmp_path / "customers.csv")
     env = {**os.environ, "DATABASE_URL": _url_of(connection), "POSTLOAN_DATA_DIR": str(tmp_path)}
     proc = subprocess.Popen(

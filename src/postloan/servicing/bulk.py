@@ -33,6 +33,7 @@ from postloan.servicing.models import (
     Repayment,
     ScheduleVersion,
 )
+from postloan.servicing.services import CUSTOMER_FIELDS
 
 BATCH = 5000
 
@@ -85,21 +86,7 @@ def _date(value: str) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-CUSTOMER_COLUMNS = (
-    "name",
-    "id_type",
-    "id_number",
-    "birth_date",
-    "gender",
-    "region",
-    "segment",
-    "employer",
-    "occupation",
-    "monthly_income",
-    "assets",
-    "liabilities",
-    "monthly_obligations",
-)
+CUSTOMER_COLUMNS = CUSTOMER_FIELDS  # the customer attributes a file (or a screen) may set
 
 
 def upsert_customers(
