@@ -50,3 +50,16 @@ def postloan_business_calendar(institution_code: str) -> Any:
 @hookimpl
 def postloan_startup(settings: Any) -> None:
     started.append(settings.POSTLOAN_ENV)
+
+
+eod_calls: list[tuple[int, str, int, int]] = []
+
+
+def _count_step(institution_id: int, business_date: dt.date, lo: int, hi: int) -> int:
+    eod_calls.append((institution_id, business_date.isoformat(), lo, hi))
+    return hi - lo + 1
+
+
+@hookimpl
+def postloan_eod_steps() -> dict[str, Any]:
+    return {"dummy_count": _count_step}

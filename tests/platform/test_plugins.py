@@ -97,3 +97,36 @@ def test_failing_plugin_cannot_break_a_write(user_of, demo, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         services.update_user(actor=user_of("admin"), user=user_of("agent"), first_name="帆帆")
     assert user_of("agent").first_name == "帆帆"
+
+
+def test_plugin_adds_an_end_of_day_step(with_dummy, user_of, demo):
+    import datetime as dt
+
+    from postloan.eod import runner
+    from postloan.servicing import services as servicing
+
+    product = servicing.save_product(
+        actor=user_of("admin"),
+        institution=demo,
+        code="p",
+        name="p",
+        config={"term": 3, "annual_rate": "0.12"},
+    )
+    customer = servicing.create_customer(
+        actor=user_of("agent"), institution=demo, customer_no="C1", name="甲"
+    )
+    loan = servicing.book_loan(
+        actor=user_of("agent"),
+        customer=customer,
+        product=product,
+        loan_no="L1",
+        principal="1000",
+        disbursed_on=dt.date(2026, 1, 31),
+    )
+    services.update_setting(
+        actor=user_of("admin"), institution=demo, key="eod.steps", raw=["delinquency", "dummy_count"]
+    )
+    run = runner.run(demo)[0]
+    assert run.steps == ["delinquency", "dummy_count"]
+    assert with_dummy.eod_calls == [(demo.pk, "2026-12-04", loan.pk, loan.pk)]
+    assert run.counts["rows"]["dummy_count"] == 1

@@ -11,6 +11,8 @@ BUILTIN_STEPS = ("delinquency", "snapshots")
 
 @hookimpl
 def postloan_setting_specs() -> list[SettingSpec]:
+    from postloan.eod.runner import available_steps
+
     return [
         SettingSpec(
             "eod.steps",
@@ -19,6 +21,6 @@ def postloan_setting_specs() -> list[SettingSpec]:
             _("End-of-day steps, in order"),
             _("End of day"),
             help=_("Steps run in this order for every business date; plugins may add steps."),
-            choices=BUILTIN_STEPS,
+            choices=tuple(available_steps()),
         ),
     ]

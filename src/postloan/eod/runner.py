@@ -46,9 +46,19 @@ def _alive(owner: str) -> bool:
     return True
 
 
+def available_steps() -> dict[str, Any]:
+    """Built-in steps, then those plugins contribute (postloan_eod_steps)."""
+    from postloan.platform.plugins import manager
+
+    steps = dict(batch.STEPS)
+    for contributed in manager.hook().postloan_eod_steps():
+        steps.update(contributed or {})
+    return steps
+
+
 def steps_for(institution: Institution) -> list[str]:
     configured = runtime_config.for_institution(institution)["eod.steps"]
-    return [s for s in configured if s in batch.STEPS]
+    return [s for s in configured if s in available_steps()]
 
 
 def _partitions(institution: Institution, size: int) -> list[tuple[int, int]]:
@@ -114,6 +124,7 @@ def run_date(
     run = _claim(institution, business_date, rerun, actor)
     partitions = _partitions(institution, partition_size)
     done = set(run.checkpoints.values_list("step", "partition"))
+    steps = available_steps()
     try:
         finished = 0
         for step in run.steps:
@@ -122,7 +133,7 @@ def run_date(
                     continue
                 started = time.monotonic()
                 with transaction.atomic():
-                    rows = batch.STEPS[step](institution.pk, business_date, lo, hi)
+                    rows = steps[step](institution.pk, business_date, lo, hi)
                     EodCheckpoint.objects.create(
                         run=run,
                         step=step,

@@ -59,5 +59,13 @@ def postloan_business_calendar(institution_code: str) -> Any:
 
 
 @hookspec
+def postloan_eod_steps() -> dict[str, Any]:
+    """Contribute end-of-day steps: {code: step}. A step is `step(institution_id, business_date, lo, hi)
+    -> rows`, called once per loan partition (loan ids lo..hi) inside the transaction that also
+    records its checkpoint; it must be idempotent for a date (a rerun calls it again). Administrators
+    place the code in the `eod.steps` setting to run it."""
+
+
+@hookspec
 def postloan_startup(settings: Any) -> None:
     """Called once when the plugin manager is built; validate configuration, register signals."""
