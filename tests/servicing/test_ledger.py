@@ -234,3 +234,26 @@ def test_allocation_conserves_money(principal, term, method, payments, overpayme
     prepaid = sum((r.prepaid_principal for r in results), D("0"))
     # every fen is on an instalment, was prepaid principal (which lowered later dues), or is credit
     assert paid + prepaid + ledger.credit == sum(amt for amt, _ in payments)
+
+
+def test_settlement_after_paying_ahead():
+    ledger = _loan()
+    post(ledger, Payment("r1", D("350.00"), dt.date(2026, 3, 1)), _terms())  # 340.02 + 9.98 ahead on #2
+    # #2 already has interest 6.70 and principal 3.28 paid; principal not due 669.98 − 3.28 = 666.70;
+    # the period's interest was paid ahead, so nothing more accrues (capped by what is still owed: 0)
+    q = quote(ledger, _terms(), dt.date(2026, 3, 10), day_count_base=365)
+    assert (q.principal_not_due, q.accrued_interest, q.total) == (D("666.70"), D("0.00"), D("666.70"))
+    collapse_for_settlement(ledger, q)
+    post(ledger, Payment("r2", q.total, q.as_of), _terms())
+    assert ledger.total_outstanding() == 0
+
+
+def test_rate_reduction_after_paying_ahead():
+    ledger = _loan()
+    post(ledger, Payment("r1", D("350.00"), dt.date(2026, 3, 1)), _terms())
+    restructure.reduce_rate(ledger, _terms(), dt.date(2026, 3, 2), D("0.06"))
+    second = ledger.instalments[1]
+    # paid amounts stay; 666.70 is re-spread over periods 2 and 3 at 0.5 % a month
+    assert (second.paid["principal"], second.paid["interest"]) == (D("3.28"), D("6.70"))
+    assert ledger.outstanding_principal() == D("666.70")
+    assert second.due["interest"] == D("6.70")  # interest already paid for the period is not charged twice

@@ -217,14 +217,22 @@ def post(ledger: Ledger, payment: Payment, terms: Terms) -> PostingResult:
     return result
 
 
+def set_remaining(inst: Instalment, principal: Decimal, interest: Decimal) -> None:
+    """Make `principal` and `interest` what is still owed on `inst`, keeping what was already paid
+    (or waived) on it — e.g. an advance payment on the running instalment. Interest already paid for
+    the period is never charged twice: the period owes the larger of the two."""
+    settled_principal = inst.paid["principal"] + inst.waived["principal"]
+    settled_interest = inst.paid["interest"] + inst.waived["interest"]
+    inst.due["principal"] = settled_principal + principal
+    inst.due["interest"] = max(settled_interest, interest)
+
+
 def _reamortise(ledger: Ledger, future: list[Instalment], new_balance: Decimal, terms: Terms) -> None:
     """Re-spread `new_balance` over the not-yet-due instalments (same periods, same due dates).
 
     Convention: the prepayment takes effect from the start of the first future period, whose interest
     is recomputed on the reduced balance. Fees and penalties already on those instalments stay.
     """
-    if any(i.paid["principal"] or i.paid["interest"] for i in future):
-        raise PostingError("cannot re-amortise instalments that already carry payments")
     tail = (
         generate(
             principal=new_balance,
@@ -240,8 +248,7 @@ def _reamortise(ledger: Ledger, future: list[Instalment], new_balance: Decimal, 
     rows = {row.period: row for row in tail}
     for inst in future:
         row = rows.get(inst.period)
-        inst.due["principal"] = row.principal if row else ZERO
-        inst.due["interest"] = row.interest if row else ZERO
+        set_remaining(inst, row.principal if row else ZERO, row.interest if row else ZERO)
 
 
 def replay(base: Ledger, payments: Sequence[Payment], terms: Terms) -> tuple[Ledger, list[PostingResult]]:

@@ -15,7 +15,14 @@ from dataclasses import replace
 from decimal import Decimal
 
 from postloan.servicing.domain.dates import add_months
-from postloan.servicing.domain.ledger import COMPONENTS, Instalment, Ledger, PostingError, Terms
+from postloan.servicing.domain.ledger import (
+    COMPONENTS,
+    Instalment,
+    Ledger,
+    PostingError,
+    Terms,
+    set_remaining,
+)
 from postloan.servicing.domain.money import ZERO, q
 from postloan.servicing.domain.schedule import generate
 
@@ -53,8 +60,6 @@ def _respread_principal(
     future = _future(ledger, as_of)
     if not future:
         raise PostingError("no instalments remain to re-amortise over")
-    if any(i.paid["principal"] or i.paid["interest"] for i in future):
-        raise PostingError("instalments not yet due already carry payments")
     tail = {
         r.period: r
         for r in generate(
@@ -67,7 +72,7 @@ def _respread_principal(
         )
     }
     for inst in future:
-        inst.due["principal"], inst.due["interest"] = tail[inst.period].principal, tail[inst.period].interest
+        set_remaining(inst, tail[inst.period].principal, tail[inst.period].interest)
 
 
 def payment_plan(ledger: Ledger, terms: Terms, as_of: dt.date, periods: int) -> dict[str, Decimal]:

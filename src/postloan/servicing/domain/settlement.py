@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from postloan.servicing.domain.dates import add_months
-from postloan.servicing.domain.ledger import Ledger, PostingError, Terms
+from postloan.servicing.domain.ledger import Ledger, Terms, set_remaining
 from postloan.servicing.domain.money import ZERO, q
 
 
@@ -52,13 +52,12 @@ def collapse_for_settlement(ledger: Ledger, settlement: Quote) -> None:
     future = sorted((i for i in ledger.instalments if i.due_date > settlement.as_of), key=lambda i: i.period)
     if not future:
         return
-    if any(i.paid["principal"] or i.paid["interest"] for i in future):
-        raise PostingError("instalments not yet due already carry payments; settle them first")
     head = future[0]
     head.due_date = settlement.as_of
-    head.due["principal"] = settlement.principal_not_due
-    head.due["interest"] = settlement.accrued_interest
+    # What was paid ahead on the running instalment stays paid; it now owes the rest of the principal
+    # and the interest accrued this period.
+    set_remaining(head, settlement.principal_not_due, ZERO)
+    head.due["interest"] = head.paid["interest"] + head.waived["interest"] + settlement.accrued_interest
     head.due["fee"] += settlement.settlement_fee
     for inst in future[1:]:
-        inst.due["principal"] = ZERO
-        inst.due["interest"] = ZERO
+        set_remaining(inst, ZERO, ZERO)
