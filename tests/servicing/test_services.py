@@ -325,3 +325,14 @@ def test_recovery_is_idempotent_and_not_in_the_future(loan, user_of, limits):
         services.record_recovery(
             actor=agent, loan=loan, amount="10", value_date=dt.date(2026, 6, 1), channel="counter"
         )
+
+
+def test_restructure_refusal_is_in_the_users_language(loan, user_of):
+    from django.utils import translation
+
+    with pytest.raises(ValidationError, match="没有可转本金的欠款"):
+        loan.institution.business_date = dt.date(2026, 1, 31)
+        loan.institution.save()
+        services.restructure(actor=user_of("manager"), loan=loan, kind="capitalise", reason="x")
+    with translation.override("en"), pytest.raises(ValidationError, match="no arrears to capitalise"):
+        services.restructure(actor=user_of("manager"), loan=loan, kind="capitalise", reason="x")

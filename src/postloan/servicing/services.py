@@ -439,7 +439,7 @@ def _replay_and_save(loan: Loan, events: list[ledger_store.Event]) -> L.Ledger:
     try:
         ledger, _results = ledger_store.replay(loan, events)
     except L.PostingError as exc:
-        raise ValidationError(str(exc)) from None
+        raise ValidationError(_(exc.message) % exc.params) from None
     ledger_store.write_state(loan, ledger)
     loan.save()
     repayments = [e.repayment for e in events if e.repayment is not None and e.repayment.pk]
@@ -660,8 +660,10 @@ def restructure(
             loan.annual_rate = rate
         else:
             R.capitalise(ledger, terms, as_of)
-    except (L.PostingError, InvalidOperation, ValueError) as exc:
-        raise ValidationError(str(exc)) from None
+    except L.PostingError as exc:
+        raise ValidationError(_(exc.message) % exc.params) from None
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"new_rate": _("Enter a rate between 0 and 1, such as 0.0435.")}) from None
     before = {"schedule_version": loan.schedule_version, "annual_rate": str(loan.annual_rate)}
     loan.schedule_version += 1
     loan.restructured, loan.restructured_on = True, as_of

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from postloan.platform.domain.i18n import _
 from postloan.servicing.domain.money import ZERO
 from postloan.servicing.domain.schedule import Method, generate
 
@@ -138,7 +139,11 @@ def from_schedule(rows: Iterable) -> Ledger:  # rows of schedule.ScheduledInstal
 
 
 class PostingError(ValueError):
-    pass
+    """A rule refused the operation. `message` is a msgid (translated where shown) with `params`."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 def _allocate(
@@ -174,7 +179,7 @@ def _apply(
 def post(ledger: Ledger, payment: Payment, terms: Terms) -> PostingResult:
     """Apply `payment` to `ledger` in place and say where every fen went."""
     if payment.amount <= 0:
-        raise PostingError("a repayment must be a positive amount")
+        raise PostingError(_("A repayment must be a positive amount."))
     eligible = sorted(
         (i for i in ledger.instalments if i.due_date <= payment.value_date),
         key=lambda i: (i.due_date, i.period),
@@ -263,9 +268,9 @@ def apply_waiver(ledger: Ledger, amounts: dict[str, Decimal], as_of: dt.date) ->
     lines: list[Allocation] = []
     for comp, amount in amounts.items():
         if comp not in COMPONENTS:
-            raise PostingError(f"unknown component {comp}")
+            raise PostingError(_("Unknown component %(c)s."), c=comp)
         oldest_first = sorted(ledger.instalments, key=lambda i: (i.due_date, i.period))
         left = _apply([(inst, comp) for inst in oldest_first], amount, "waived", lines)
         if left > 0:
-            raise PostingError(f"waiver of {amount} {comp} exceeds what is outstanding")
+            raise PostingError(_("The waiver of %(a)s %(c)s exceeds what is outstanding."), a=amount, c=comp)
     return lines

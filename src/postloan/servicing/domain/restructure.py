@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
+from postloan.platform.domain.i18n import _
 from postloan.servicing.domain.dates import add_months
 from postloan.servicing.domain.ledger import (
     COMPONENTS,
@@ -59,7 +60,7 @@ def _respread_principal(
 ) -> None:
     future = _future(ledger, as_of)
     if not future:
-        raise PostingError("no instalments remain to re-amortise over")
+        raise PostingError(_("No instalments remain to spread the balance over."))
     tail = {
         r.period: r
         for r in generate(
@@ -77,10 +78,10 @@ def _respread_principal(
 
 def payment_plan(ledger: Ledger, terms: Terms, as_of: dt.date, periods: int) -> dict[str, Decimal]:
     if periods < 1:
-        raise PostingError("a payment plan needs at least one period")
+        raise PostingError(_("A payment plan needs at least one period."))
     arrears = _close_arrears(ledger, as_of)
     if not any(arrears.values()):
-        raise PostingError("the loan has no arrears to spread")
+        raise PostingError(_("The loan has no arrears to spread."))
     missing = periods - len(_future(ledger, as_of))
     if missing > 0:
         _append_periods(ledger, terms, missing)
@@ -94,7 +95,7 @@ def payment_plan(ledger: Ledger, terms: Terms, as_of: dt.date, periods: int) -> 
 
 def extend_term(ledger: Ledger, terms: Terms, as_of: dt.date, extra_periods: int) -> None:
     if extra_periods < 1:
-        raise PostingError("extend by at least one period")
+        raise PostingError(_("Extend the term by at least one period."))
     principal = sum((i.outstanding("principal") for i in _future(ledger, as_of)), ZERO)
     _append_periods(ledger, terms, extra_periods)
     _respread_principal(ledger, terms, as_of, principal, terms.annual_rate)
@@ -102,7 +103,7 @@ def extend_term(ledger: Ledger, terms: Terms, as_of: dt.date, extra_periods: int
 
 def reduce_rate(ledger: Ledger, terms: Terms, as_of: dt.date, new_rate: Decimal) -> Terms:
     if not ZERO <= new_rate < terms.annual_rate:
-        raise PostingError("the new rate must be lower than the current one and not negative")
+        raise PostingError(_("The new rate must be lower than the current one and not negative."))
     principal = sum((i.outstanding("principal") for i in _future(ledger, as_of)), ZERO)
     new_terms = replace(terms, annual_rate=new_rate)
     _respread_principal(ledger, new_terms, as_of, principal, new_rate)
@@ -112,7 +113,7 @@ def reduce_rate(ledger: Ledger, terms: Terms, as_of: dt.date, new_rate: Decimal)
 def capitalise(ledger: Ledger, terms: Terms, as_of: dt.date) -> dict[str, Decimal]:
     arrears = _close_arrears(ledger, as_of)
     if not any(arrears.values()):
-        raise PostingError("the loan has no arrears to capitalise")
+        raise PostingError(_("The loan has no arrears to capitalise."))
     if not _future(ledger, as_of):
         _append_periods(ledger, terms, 1)
     principal = sum((i.outstanding("principal") for i in _future(ledger, as_of)), ZERO)
