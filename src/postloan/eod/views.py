@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from postloan.eod import selectors, services
+from postloan.platform.views.util import error_text
 
 
 @login_required
@@ -45,5 +46,5 @@ def start(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("End of day %(d)s completed.") % {"d": done[-1].business_date})
     except (ValidationError, ValueError) as exc:
-        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     return redirect("eod:runs")

@@ -425,26 +425,14 @@ def replay_loans(institution: Institution, loans: list[Loan], new: list[Repaymen
     for n, r in enumerate(new or []):
         # unsaved: they sort after stored payments of the same day, in file order
         events[r.loan.pk].append(ledger_store.Event(r.value_date, 10**15 + n, repayment=r))
-    config_cache: dict[int, P.ProductConfig] = {}
+    configs: dict[int, P.ProductConfig] = {}
     rows = []
     for loan in loans:
         pv: ProductVersion = loan.product_version
-        config = config_cache.setdefault(pv.pk, P.from_json(pv.config))
-        terms = L.Terms(
-            method=L.Method(loan.method),
-            annual_rate=loan.annual_rate,
-            start=loan.disbursed_on,
-            order=config.allocation_order,
-            allocation_mode=L.AllocationMode(config.allocation_mode),
-            overpayment=L.OverpaymentMode(config.overpayment),
-            tolerance=config.tolerance,
-        )
-        base_json = bases.get((loan.pk, loan.schedule_version))
-        base = (
-            ledger_store.ledger_from_json(base_json)
-            if base_json is not None
-            else ledger_store.booking_ledger(loan)
-        )
+        if pv.pk not in configs:
+            configs[pv.pk] = P.from_json(pv.config)
+        terms = ledger_store.terms_for(loan, config=configs[pv.pk])
+        base = ledger_store.segment_base(loan, bases.get((loan.pk, loan.schedule_version)))
         ledger, _ = ledger_store.replay_events(base, terms, ledger_store.order_events(events[loan.pk]))
         ledger_store.settle_status(loan, ledger)
         rows.extend(instalment_tuples(loan.pk, ledger))

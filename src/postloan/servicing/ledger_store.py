@@ -18,8 +18,11 @@ from postloan.servicing.models import Adjustment, Instalment, Loan, Repayment, S
 COMPONENT_FIELDS = {c: (f"{c}_due", f"{c}_paid", f"{c}_waived") for c in L.COMPONENTS}
 
 
-def terms_for(loan: Loan, annual_rate: Decimal | None = None) -> L.Terms:
-    config = P.from_json(loan.product_version.config)
+def terms_for(
+    loan: Loan, annual_rate: Decimal | None = None, config: P.ProductConfig | None = None
+) -> L.Terms:
+    """The loan's terms; pass `config` when it is already parsed (batch callers cache it per version)."""
+    config = config or P.from_json(loan.product_version.config)
     return L.Terms(
         method=L.Method(loan.method),
         annual_rate=Decimal(annual_rate if annual_rate is not None else loan.annual_rate),
@@ -124,8 +127,13 @@ def segment_events(
 def replay(loan: Loan, events: list[Event]) -> tuple[L.Ledger, dict[int, L.PostingResult]]:
     """Rebuild the loan's ledger from its current schedule base and `events`."""
     version = ScheduleVersion.objects.get(loan=loan, version=loan.schedule_version)
-    base = ledger_from_json(version.base) if version.base is not None else booking_ledger(loan)
-    return replay_events(base, terms_for(loan), events)
+    return replay_events(segment_base(loan, version.base), terms_for(loan), events)
+
+
+def segment_base(loan: Loan, base_json: dict[str, Any] | None) -> L.Ledger:
+    """The ledger a segment starts from: the stored base of a restructure, or for a booking version
+    the schedule regenerated from the loan's terms."""
+    return ledger_from_json(base_json) if base_json is not None else booking_ledger(loan)
 
 
 def replay_events(
@@ -166,18 +174,6 @@ def order_events(events: list[Event]) -> list[Event]:
     # Value-date order; on the same day waivers first (they are decided against that day's dues),
     # then repayments in posting order.
     return sorted(events, key=lambda e: (e.date, 0 if e.adjustment else 1, e.seq))
-
-
-def instalment_rows(loan: Loan, ledger: L.Ledger) -> list[Instalment]:
-    rows = []
-    for inst in ledger.instalments:
-        row = Instalment(loan=loan, period=inst.period, due_date=inst.due_date)
-        for comp, (due, paid, waived) in COMPONENT_FIELDS.items():
-            setattr(row, due, inst.due[comp])
-            setattr(row, paid, inst.paid[comp])
-            setattr(row, waived, inst.waived[comp])
-        rows.append(row)
-    return rows
 
 
 def settle_status(loan: Loan, ledger: L.Ledger) -> None:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from postloan.platform import runtime_config
 from postloan.platform import selectors as platform_selectors
 from postloan.platform.domain.masking import mask
-from postloan.platform.views.util import attach_errors, paginate
+from postloan.platform.views.util import attach_errors, error_text, form_error_text, paginate
 from postloan.servicing import forms as F
 from postloan.servicing import selectors, services
 from postloan.servicing.domain import product as P
@@ -124,7 +124,7 @@ def customer_flags(request: HttpRequest, pk: int) -> HttpResponse:
             services.set_customer_flags(actor=request.user, customer=c, **form.cleaned_data)
             messages.success(request, _("Flags updated."))
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, error_text(exc))
     else:
         messages.error(request, _("Give a reason."))
     return redirect("servicing:customer", pk=c.pk)
@@ -142,7 +142,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
     else:
-        messages.error(request, "; ".join(f"{form.fields[k].label}: {v[0]}" for k, v in form.errors.items()))
+        messages.error(request, form_error_text(form))
     return redirect("servicing:customer", pk=c.pk)
 
 
@@ -156,12 +156,12 @@ def loan_book(request: HttpRequest, pk: int) -> HttpResponse:
             data, custom = form.split()
             loan = services.book_loan(actor=request.user, customer=c, custom=custom, **data)
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Loan booked and its schedule generated."))
             return redirect("servicing:loan", pk=loan.pk)
     else:
-        messages.error(request, "; ".join(f"{form.fields[k].label}: {v[0]}" for k, v in form.errors.items()))
+        messages.error(request, form_error_text(form))
     return redirect("servicing:customer", pk=c.pk)
 
 
@@ -265,7 +265,7 @@ def repayment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Repayment reversed; the loan is back to its state without it."))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     return redirect("servicing:loan", pk=repayment.loan_id)
 
 
@@ -282,7 +282,7 @@ def loan_settle(request: HttpRequest, pk: int) -> HttpResponse:
     except services.DuplicatePayment:
         messages.warning(request, _("That transaction id was already booked; nothing was booked again."))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     return redirect("servicing:loan", pk=loan_obj.pk)
 
 
@@ -324,7 +324,7 @@ def adjustment_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse
             if kind == "waiver" and isinstance(exc, ValidationError):
                 attach_errors(form, exc)
             else:
-                messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+                messages.error(request, error_text(exc))
                 return redirect("servicing:loan", pk=loan_obj.pk)
         else:
             messages.success(request, _("Request sent for approval."))
@@ -372,7 +372,7 @@ def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Approved and posted.") if approve else _("Rejected."))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     return redirect("servicing:adjustments")
 
 
@@ -458,11 +458,11 @@ def recovery_post(request: HttpRequest, pk: int) -> HttpResponse:
     form = F.RecoveryForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError([f"{form.fields[k].label}: {v[0]}" for k, v in form.errors.items()])
+            raise ValidationError(form_error_text(form))
         services.record_recovery(actor=request.user, loan=loan_obj, **form.cleaned_data)
         messages.success(request, _("Recovery booked."))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     return redirect("servicing:loan", pk=loan_obj.pk)
 
 
@@ -475,7 +475,7 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.record_consent(actor=request.user, customer=c, **form.cleaned_data)
         messages.success(request, _("Consent recorded."))
     else:
-        messages.error(request, "; ".join(f"{form.fields[k].label}: {v[0]}" for k, v in form.errors.items()))
+        messages.error(request, form_error_text(form))
     return redirect("servicing:customer", pk=c.pk)
 
 

@@ -31,3 +31,15 @@ def attach_errors(form: Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def error_text(exc: Exception) -> str:
+    """A service's refusal (ValidationError or PermissionDenied) as one line for a flash message."""
+    return "; ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def form_error_text(form: Form) -> str:
+    """A form's field errors as one line ("Label: message; ...") for a flash message."""
+    return "; ".join(
+        f"{form.fields[k].label if k in form.fields else k}: {v[0]}" for k, v in form.errors.items()
+    )
