@@ -63,3 +63,36 @@ def _count_step(institution_id: int, business_date: dt.date, lo: int, hi: int) -
 @hookimpl
 def postloan_eod_steps() -> dict[str, Any]:
     return {"dummy_count": _count_step}
+
+
+restated: list[dict[int, Any]] = []
+
+
+@hookimpl
+def postloan_history_restated(institution_id: int, histories: dict[int, list[Any]]) -> None:
+    restated.append(histories)
+
+
+# Promises to pay as the collections module will keep them: loan id → (promised date, amount, made on).
+promises: dict[int, tuple[dt.date, Any, dt.date]] = {}
+promise_outcomes: dict[int, str] = {}
+
+
+@hookimpl
+def postloan_evaluate_promises(institution_id: int, business_date: dt.date, lo: int, hi: int) -> int:
+    from django.db.models import Sum
+
+    from postloan.servicing.models import Repayment
+
+    decided = 0
+    for loan_id, (due, amount, made_on) in promises.items():
+        if lo <= loan_id <= hi and due == business_date:
+            paid = (
+                Repayment.objects.filter(
+                    loan_id=loan_id, status="posted", value_date__gte=made_on, value_date__lte=due
+                ).aggregate(s=Sum("amount"))["s"]
+                or 0
+            )
+            promise_outcomes[loan_id] = "kept" if paid >= amount else "broken"
+            decided += 1
+    return decided

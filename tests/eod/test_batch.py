@@ -180,7 +180,7 @@ def test_crash_then_resume_equals_clean_run(demo, book):
         sorted(LoanDelinquency.objects.values_list("loan_id", "dpd", "bucket", "classification", "provision"))
         == clean
     )
-    assert EodRun.objects.get().checkpoints.count() == 8  # 2 steps × 4 partitions (7 loans, 2 each)
+    assert EodRun.objects.get().checkpoints.count() == 16  # 4 steps × 4 partitions (7 loans, 2 each)
 
 
 def test_future_date_refused(demo):
@@ -212,10 +212,11 @@ def test_snapshots_daily_aggregates_and_month_end(demo, book):
     runner.run(demo, until=dt.date(2026, 3, 31))
     day = PortfolioSnapshot.objects.filter(business_date=dt.date(2026, 3, 30))
     assert day.aggregate(n=Sum("loans"))["n"] == 3
-    # each loan: 340.02 overdue since 02-28 (30 days, M1, 关注), outstanding principal 1000.00
+    # each loan: 340.02 overdue since 02-28 (30 days, M1, 关注), outstanding principal 1000.00, and
+    # the first day of penalty (accrual starts with the first run): 330.02 × 18 % / 365 = 0.16
     assert day.aggregate(p=Sum("outstanding_principal"), o=Sum("overdue_total")) == {
         "p": D("3000.00"),
-        "o": D("1020.06"),
+        "o": D("1020.54"),
     }
     assert set(day.values_list("bucket", "classification")) == {("M1", "special_mention")}
     assert not LoanMonthEnd.objects.filter(business_date=dt.date(2026, 3, 30)).exists()

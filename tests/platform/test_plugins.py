@@ -130,3 +130,100 @@ def test_plugin_adds_an_end_of_day_step(with_dummy, user_of, demo):
     assert run.steps == ["delinquency", "dummy_count"]
     assert with_dummy.eod_calls == [(demo.pk, "2026-12-04", loan.pk, loan.pk)]
     assert run.counts["rows"]["dummy_count"] == 1
+
+
+def test_promises_step_lets_collections_decide_kept_and_broken(with_dummy, user_of, demo):
+    import datetime as dt
+    from decimal import Decimal
+
+    from postloan.eod import runner
+    from postloan.servicing import services as servicing
+
+    product = servicing.save_product(
+        actor=user_of("admin"),
+        institution=demo,
+        code="p",
+        name="p",
+        config={"term": 3, "annual_rate": "0.12"},
+    )
+    loans = []
+    for n in (1, 2):
+        customer = servicing.create_customer(
+            actor=user_of("agent"), institution=demo, customer_no=f"C{n}", name="甲"
+        )
+        loans.append(
+            servicing.book_loan(
+                actor=user_of("agent"),
+                customer=customer,
+                product=product,
+                loan_no=f"L{n}",
+                principal="1000",
+                disbursed_on=dt.date(2026, 1, 31),
+            )
+        )
+    demo.business_date = dt.date(2026, 3, 3)
+    demo.save()
+    with_dummy.promises.clear()
+    for loan in loans:  # both promised 200.00 by 03-05 on 03-03
+        with_dummy.promises[loan.pk] = (dt.date(2026, 3, 5), Decimal("200.00"), dt.date(2026, 3, 3))
+    servicing.post_repayment(
+        actor=user_of("agent"),
+        loan=loans[0],
+        amount=Decimal("200.00"),
+        value_date=dt.date(2026, 3, 3),
+        channel="online",
+    )
+    runs = runner.run(demo, until=dt.date(2026, 3, 5))
+    assert with_dummy.promise_outcomes == {loans[0].pk: "kept", loans[1].pk: "broken"}
+    assert [r.counts["rows"]["promises"] for r in runs] == [0, 0, 2]  # decided on the promised date
+
+
+def test_backdated_payment_restates_history_through_the_hook(with_dummy, user_of, demo):
+    import datetime as dt
+    from decimal import Decimal
+
+    from postloan.eod import runner
+    from postloan.servicing import services as servicing
+
+    product = servicing.save_product(
+        actor=user_of("admin"),
+        institution=demo,
+        code="p",
+        name="p",
+        config={"term": 3, "annual_rate": "0.12"},
+    )
+    customer = servicing.create_customer(
+        actor=user_of("agent"), institution=demo, customer_no="C1", name="甲"
+    )
+    loan = servicing.book_loan(
+        actor=user_of("agent"),
+        customer=customer,
+        product=product,
+        loan_no="L1",
+        principal="1000",
+        disbursed_on=dt.date(2026, 1, 31),
+    )
+    demo.business_date = dt.date(2026, 3, 1)
+    demo.save()
+    runner.run(demo, until=dt.date(2026, 3, 3))  # business date now 03-04
+    with_dummy.restated.clear()
+    servicing.post_repayment(
+        actor=user_of("agent"),
+        loan=loan,
+        amount=Decimal("400"),
+        value_date=dt.date(2026, 3, 2),
+        channel="online",
+    )
+    (histories,) = with_dummy.restated
+    assert [(s.day, s.dpd) for s in histories[loan.pk]] == [
+        (dt.date(2026, 3, 2), 0),
+        (dt.date(2026, 3, 3), 0),
+    ]
+    servicing.post_repayment(
+        actor=user_of("agent"),
+        loan=loan,
+        amount=Decimal("1"),
+        value_date=dt.date(2026, 3, 4),
+        channel="online",
+    )
+    assert len(with_dummy.restated) == 1  # a payment on the business date rewrites no closed day

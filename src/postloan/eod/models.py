@@ -72,18 +72,26 @@ class LoanDelinquency(models.Model):
     overdue_total = models.DecimalField(default=0, **MONEY)
     outstanding_principal = models.DecimalField(default=0, **MONEY)
     classification = models.CharField(max_length=20)
+    overridden = models.BooleanField(default=False)  # an approved manual override set the class
     stage = models.PositiveSmallIntegerField(default=1)
-    provision = models.DecimalField(default=0, **MONEY)
+    provision = models.DecimalField(default=0, **MONEY)  # class coefficient × outstanding principal
+    exposure = models.DecimalField(default=0, **MONEY)  # EAD: outstanding principal + overdue charges
+    ecl = models.DecimalField(default=0, **MONEY)  # IFRS 9: PD × LGD × EAD
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.bucket}"
 
 
 class BucketTransition(models.Model):
+    """A change of bucket or classification at the end of a business date (history for the loan page,
+    roll rates and the upgrade rule)."""
+
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="bucket_transitions")
     business_date = models.DateField(db_index=True)
     from_bucket = models.CharField(max_length=10)
     to_bucket = models.CharField(max_length=10)
+    from_class = models.CharField(max_length=20, default="normal")
+    to_class = models.CharField(max_length=20, default="normal")
     dpd = models.PositiveIntegerField()
 
     class Meta:
@@ -107,6 +115,7 @@ class PortfolioSnapshot(models.Model):
     outstanding_principal = models.DecimalField(**MONEY)
     overdue_total = models.DecimalField(**MONEY)
     provision = models.DecimalField(**MONEY)
+    ecl = models.DecimalField(default=0, **MONEY)
 
     def __str__(self) -> str:
         return f"{self.business_date} {self.product_code} {self.bucket}"
@@ -130,3 +139,32 @@ class LoanMonthEnd(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.business_date}"
+
+
+class ClassificationOverride(models.Model):
+    """A manual classification (人工认定) requested with a reason and approved by someone else. It can
+    only make a loan's class worse than the rules give, and applies from its approval until `until`
+    (or until it is ended)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        ENDED = "ended", _("Ended")
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="classification_overrides")
+    classification = models.CharField(_("classification"), max_length=20)
+    reason = models.TextField(_("reason"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.CharField(max_length=150)
+    requested_on = models.DateField()
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.classification} ({self.status})"

@@ -61,14 +61,16 @@ def steps_for(institution: Institution) -> list[str]:
     return [s for s in configured if s in available_steps()]
 
 
-def _partitions(institution: Institution, size: int) -> list[tuple[int, int]]:
+def _partitions(institution: Institution, size: int) -> list[list[int]]:
     bounds = Loan.objects.filter(institution=institution).aggregate(lo=Min("pk"), hi=Max("pk"))
     if bounds["lo"] is None:
         return []
-    return [(lo, min(lo + size - 1, bounds["hi"])) for lo in range(bounds["lo"], bounds["hi"] + 1, size)]
+    return [[lo, min(lo + size - 1, bounds["hi"])] for lo in range(bounds["lo"], bounds["hi"] + 1, size)]
 
 
-def _claim(institution: Institution, business_date: dt.date, rerun: bool, actor: Any) -> EodRun:
+def _claim(
+    institution: Institution, business_date: dt.date, rerun: bool, actor: Any, partition_size: int
+) -> EodRun:
     with transaction.atomic():
         locked = Institution.objects.select_for_update().get(pk=institution.pk)
         running = EodRun.objects.filter(institution=locked, status=EodRun.Status.RUNNING).first()
@@ -84,31 +86,74 @@ def _claim(institution: Institution, business_date: dt.date, rerun: bool, actor:
                     "resumed": running.counts.get("resumed", 0) + 1,
                 }
                 running.save(update_fields=["counts"])
-                return running  # resume after a crash
+                return running  # resume after a crash, over the partitions it started with
             running.status, running.error = EodRun.Status.FAILED, "abandoned: its process died"
             running.save(update_fields=["status", "error"])
-        done = EodRun.objects.filter(
-            institution=locked, business_date=business_date, status=EodRun.Status.SUCCEEDED
-        )
+        attempts = EodRun.objects.filter(institution=locked, business_date=business_date)
+        done = attempts.filter(status=EodRun.Status.SUCCEEDED)
+        latest = attempts.order_by("-attempt").first()
+        if latest is not None and latest.status == EodRun.Status.FAILED and not done.exists():
+            # A failed run is retried in place: its checkpoints stand, so no partition accrues twice.
+            latest.status, latest.error, latest.finished_at = EodRun.Status.RUNNING, "", None
+            latest.counts = {**latest.counts, "owner": OWNER, "retried": latest.counts.get("retried", 0) + 1}
+            latest.save(update_fields=["status", "error", "finished_at", "counts"])
+            return latest
         if done.exists() and not rerun:
             raise EodError(
                 _("The end of day for %(d)s has already run; use --rerun to replay it.")
                 % {"d": business_date}
             )
-        attempt = (
-            EodRun.objects.filter(institution=locked, business_date=business_date).aggregate(
-                n=Max("attempt")
-            )["n"]
-            or 0
-        ) + 1
+        last_closed = locked.business_date - dt.timedelta(days=1)
+        if rerun and business_date < last_closed:
+            raise EodError(
+                _(
+                    "Only the last closed date (%(d)s) can be replayed; history after a backdated "
+                    "change is rebuilt automatically."
+                )
+                % {"d": last_closed}
+            )
+        attempt = (attempts.aggregate(n=Max("attempt"))["n"] or 0) + 1
+        if business_date == locked.business_date:
+            locked.eod_closing = business_date  # ledger changes wait until the date is closed
+            locked.save(update_fields=["eod_closing"])
+        partitions = _partitions(locked, partition_size)
         return EodRun.objects.create(
             institution=locked,
             business_date=business_date,
             attempt=attempt,
             steps=steps_for(locked),
-            counts={"owner": OWNER},
+            partitions=len(partitions),
+            counts={"owner": OWNER, "bounds": partitions},
             actor=getattr(actor, "username", "") or "system",
         )
+
+
+def run_partition(run_id: int, index: int, *, crash_after: int | None = None) -> int:
+    """Run the steps of one partition that have no checkpoint yet, each committed with its own.
+    Called in-process or by a Celery worker; returns the number of steps done."""
+    run = EodRun.objects.select_related("institution").get(pk=run_id)
+    lo, hi = run.counts["bounds"][index]
+    done = set(run.checkpoints.filter(partition=index).values_list("step", flat=True))
+    steps = available_steps()
+    finished = 0
+    for step in run.steps:
+        if step in done:
+            continue
+        started = time.monotonic()
+        with transaction.atomic():
+            rows = steps[step](run.institution_id, run.business_date, lo, hi)
+            EodCheckpoint.objects.create(
+                run=run, step=step, partition=index, rows=rows, seconds=round(time.monotonic() - started, 3)
+            )
+        finished += 1
+        if crash_after is not None and finished >= crash_after:
+            raise KeyboardInterrupt("simulated crash")  # tests: a process dying mid-run
+    return finished
+
+
+def _fail(run: EodRun, error: str) -> None:
+    run.status, run.error, run.finished_at = EodRun.Status.FAILED, error, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
 
 
 def run_date(
@@ -119,49 +164,37 @@ def run_date(
     actor: Any = None,
     partition_size: int = 50_000,
     crash_after: int | None = None,
+    workers: str = "local",
 ) -> EodRun:
-    """Run (or resume, or with `rerun` replay) the end of day for one business date."""
-    run = _claim(institution, business_date, rerun, actor)
-    partitions = _partitions(institution, partition_size)
-    done = set(run.checkpoints.values_list("step", "partition"))
-    steps = available_steps()
+    """Run (or resume, or with `rerun` replay) the end of day for one business date. Partitions run
+    in-process (`workers="local"`) or as Celery tasks on `postloan worker` processes ("celery")."""
+    run = _claim(institution, business_date, rerun, actor, partition_size)
     try:
-        finished = 0
-        for step in run.steps:
-            for index, (lo, hi) in enumerate(partitions):
-                if (step, index) in done:
-                    continue
-                started = time.monotonic()
-                with transaction.atomic():
-                    rows = steps[step](institution.pk, business_date, lo, hi)
-                    EodCheckpoint.objects.create(
-                        run=run,
-                        step=step,
-                        partition=index,
-                        rows=rows,
-                        seconds=round(time.monotonic() - started, 3),
-                    )
-                finished += 1
-                if crash_after is not None and finished >= crash_after:
-                    raise KeyboardInterrupt("simulated crash")  # tests: a process dying mid-run
+        if workers == "celery":
+            from postloan.eod import distributed
+
+            distributed.run_partitions(run)
+        else:
+            left = crash_after
+            for index in range(len(run.counts["bounds"])):
+                done = run_partition(run.pk, index, crash_after=left)
+                left = None if left is None else left - done
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # the run is recorded as failed, with its error, and can be retried
-        run.status, run.error, run.finished_at = (
-            EodRun.Status.FAILED,
-            f"{type(exc).__name__}: {exc}",
-            timezone.now(),
-        )
-        run.save(update_fields=["status", "error", "finished_at"])
+        _fail(run, f"{type(exc).__name__}: {exc}")
         raise
     with transaction.atomic():
         totals: dict[str, int] = {}
         for cp in run.checkpoints.all():
             totals[cp.step] = totals.get(cp.step, 0) + cp.rows
-        run.status, run.finished_at, run.partitions = EodRun.Status.SUCCEEDED, timezone.now(), len(partitions)
+        run.status, run.finished_at = EodRun.Status.SUCCEEDED, timezone.now()
         run.counts = {**run.counts, "rows": totals}
-        run.save(update_fields=["status", "finished_at", "partitions", "counts"])
+        run.save(update_fields=["status", "finished_at", "counts"])
         current = Institution.objects.select_for_update().get(pk=institution.pk)
+        if current.eod_closing == business_date:
+            current.eod_closing = None
+            current.save(update_fields=["eod_closing"])
         if current.business_date == business_date:
             platform.set_business_date(
                 actor=None,
@@ -176,6 +209,7 @@ def run_date(
             after={"business_date": business_date.isoformat(), "attempt": run.attempt, "rows": totals},
             institution_id=institution.pk,
         )
+    institution.refresh_from_db()
     return run
 
 
@@ -186,6 +220,7 @@ def run(
     until: dt.date | None = None,
     rerun: bool = False,
     actor: Any = None,
+    workers: str = "local",
 ) -> list[EodRun]:
     """`postloan eod run`: the current business date, a given one (not after it), or day by day until
     a date."""
@@ -193,10 +228,10 @@ def run(
     if until is not None:
         runs = []
         while institution.business_date <= until:
-            runs.append(run_date(institution, institution.business_date, actor=actor))
+            runs.append(run_date(institution, institution.business_date, actor=actor, workers=workers))
             institution.refresh_from_db()
         return runs
     target = date or institution.business_date
     if target > institution.business_date:
         raise EodError(_("%(d)s is after the business date; run the days before it first.") % {"d": target})
-    return [run_date(institution, target, rerun=rerun, actor=actor)]
+    return [run_date(institution, target, rerun=rerun, actor=actor, workers=workers)]

@@ -1,4 +1,5 @@
-"""Fast multi-row INSERT for batch writers (imports, the end-of-day batch)."""
+"""Fast multi-row writes for batch writers (imports, the end-of-day batch): COPY on PostgreSQL,
+executemany elsewhere."""
 
 from __future__ import annotations
 
@@ -35,18 +36,60 @@ def fast_insert(model: type[models.Model], objs: list[Any], chunk: int = 10000) 
             | models.FloatField,
         )
         converters.append((f, None if plain and not special else f))
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), chunk):
-            rows = [
-                [
-                    getattr(obj, f.attname)
-                    if conv is None
-                    else conv.get_db_prep_save(conv.pre_save(obj, True), connection)
-                    for f, conv in converters
-                ]
-                for obj in objs[start : start + chunk]
+    for start in range(0, len(objs), chunk):
+        rows = [
+            [
+                getattr(obj, f.attname)
+                if conv is None
+                else conv.get_db_prep_save(conv.pre_save(obj, True), connection)
+                for f, conv in converters
             ]
-            cursor.executemany(sql, rows)
+            for obj in objs[start : start + chunk]
+        ]
+        insert_rows(model._meta.db_table, [f.column for f in fields], rows)
+
+
+def insert_rows(table: str, columns: list[str], rows: list[Any], chunk: int = 20000) -> None:
+    """INSERT plain value rows into `table`: one COPY on PostgreSQL (an order of magnitude fewer
+    round trips), executemany in chunks elsewhere."""
+    if not rows:
+        return
+    quoted_table = connection.ops.quote_name(table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quoted_table} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {quoted_table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        for start in range(0, len(rows), chunk):
+            cursor.executemany(sql, rows[start : start + chunk])
+
+
+def update_rows(table: str, key: str, columns: list[str], rows: list[Any], chunk: int = 20000) -> None:
+    """Set `columns` of the rows whose `key` is given: each row is (key, *values). PostgreSQL copies
+    them into a temporary table and updates with one join; elsewhere executemany."""
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ", ".join(q(c) for c in [key, *columns])
+            cursor.execute("DROP TABLE IF EXISTS postloan_update_rows")
+            cursor.execute(
+                "CREATE TEMP TABLE postloan_update_rows AS "  # noqa: S608
+                f"SELECT {names} FROM {q(table)} LIMIT 0"
+            )
+            insert_rows("postloan_update_rows", [key, *columns], rows)
+            assignments = ", ".join(f"{q(c)} = u.{q(c)}" for c in columns)
+            cursor.execute(
+                f"UPDATE {q(table)} t SET {assignments} FROM postloan_update_rows u "  # noqa: S608
+                f"WHERE t.{q(key)} = u.{q(key)}"
+            )
+            cursor.execute("DROP TABLE postloan_update_rows")
+            return
+        assignments = ", ".join(f"{q(c)} = %s" for c in columns)
+        sql = f"UPDATE {q(table)} SET {assignments} WHERE {q(key)} = %s"  # noqa: S608
+        for start in range(0, len(rows), chunk):
+            cursor.executemany(sql, [(*r[1:], r[0]) for r in rows[start : start + chunk]])

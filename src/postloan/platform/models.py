@@ -18,6 +18,8 @@ class Institution(models.Model):
     name = models.CharField(_("name"), max_length=200)
     # The date business rules run on; advanced only by the EOD batch or an administrator.
     business_date = models.DateField(_("business date"))
+    # Set while an end-of-day run closes that date: ledger changes wait (they would race the batch).
+    eod_closing = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

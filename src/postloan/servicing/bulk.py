@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from django.db import connection
 
 from postloan.platform import pii
-from postloan.platform.bulkwrite import fast_insert
+from postloan.platform.bulkwrite import fast_insert, insert_rows
 from postloan.platform.models import Institution, OrgUnit
-from postloan.servicing import ledger_store
+from postloan.platform.plugins.manager import hook
+from postloan.servicing import ledger_store, services
 from postloan.servicing.domain import ledger as L
 from postloan.servicing.domain import product as P
 from postloan.servicing.domain.dates import add_months
@@ -43,19 +43,13 @@ INSTALMENT_COLUMNS = [
     "period",
     "due_date",
     *[f for triple in ledger_store.COMPONENT_FIELDS.values() for f in triple],
+    "penalty_pending",
 ]
 
 
-def insert_instalments(rows: list[tuple[Any, ...]], chunk: int = 20000) -> None:
-    """Raw executemany of instalment tuples: loan id, period, due date, then due/paid/waived by component."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(Instalment._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in INSTALMENT_COLUMNS)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(INSTALMENT_COLUMNS))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            cursor.executemany(sql, rows[start : start + chunk])
+def insert_instalments(rows: list[tuple[Any, ...]]) -> None:
+    """Instalment tuples: loan id, period, due date, due/paid/waived by component, pending penalty."""
+    insert_rows(Instalment._meta.db_table, INSTALMENT_COLUMNS, rows)
 
 
 def instalment_tuples(loan_id: int, ledger: L.Ledger) -> list[tuple[Any, ...]]:
@@ -65,6 +59,7 @@ def instalment_tuples(loan_id: int, ledger: L.Ledger) -> list[tuple[Any, ...]]:
             i.period,
             i.due_date,
             *[value for comp in L.COMPONENTS for value in (i.due[comp], i.paid[comp], i.waived[comp])],
+            i.pending,
         )
         for i in ledger.instalments
     ]
@@ -402,14 +397,17 @@ def insert_repayments(
 def replay_loans(institution: Institution, loans: list[Loan], new: list[Repayment] | None = None) -> None:
     """Rebuild the ledgers of `loans` from their bases and all their events (stored ones plus the
     unsaved `new` repayments, which are inserted with their allocations), with a fixed number of
-    queries whatever the number of loans."""
+    queries whatever the number of loans. Closed days are closed again (penalty); new repayments
+    dated before the business date restate the loans' DPD history from their value date."""
     if not loans:
         return
+    services.ensure_open(institution)
     ids = [x.pk for x in loans]
     by_loan = {x.pk: x for x in loans}
-    bases = {
-        (v.loan_id, v.version): v.base
-        for v in ScheduleVersion.objects.filter(loan_id__in=ids).filter(base__isnull=False)
+    segments = {  # restructured loans' current segment (booking segments are regenerated)
+        v.loan_id: v
+        for v in ScheduleVersion.objects.filter(loan_id__in=ids, base__isnull=False)
+        if v.version == by_loan[v.loan_id].schedule_version
     }
     events: dict[int, list[ledger_store.Event]] = defaultdict(list)
     stored: list[Repayment] = []
@@ -425,17 +423,33 @@ def replay_loans(institution: Institution, loans: list[Loan], new: list[Repaymen
     for n, r in enumerate(new or []):
         # unsaved: they sort after stored payments of the same day, in file order
         events[r.loan.pk].append(ledger_store.Event(r.value_date, 10**15 + n, repayment=r))
+    backdated: dict[int, dt.date] = {}
+    for r in new or []:
+        if r.value_date < institution.business_date:
+            backdated[r.loan.pk] = min(r.value_date, backdated.get(r.loan.pk, r.value_date))
     configs: dict[int, P.ProductConfig] = {}
     rows = []
+    histories: dict[int, list[Any]] = {}
     for loan in loans:
         pv: ProductVersion = loan.product_version
         if pv.pk not in configs:
             configs[pv.pk] = P.from_json(pv.config)
         terms = ledger_store.terms_for(loan, config=configs[pv.pk])
-        base = ledger_store.segment_base(loan, bases.get((loan.pk, loan.schedule_version)))
-        ledger, _ = ledger_store.replay_events(base, terms, ledger_store.order_events(events[loan.pk]))
+        segment = segments.get(loan.pk)
+        base = ledger_store.segment_base(loan, segment.base if segment else None)
+        window = ledger_store.window_for(
+            loan,
+            institution.business_date,
+            ledger_store.segment_start(segment) if segment else None,
+            backdated.get(loan.pk),
+        )
+        ledger, _ = ledger_store.replay_events(
+            base, terms, ledger_store.order_events(events[loan.pk]), window
+        )
         ledger_store.settle_status(loan, ledger)
         rows.extend(instalment_tuples(loan.pk, ledger))
+        if window.history:
+            histories[loan.pk] = window.history
     Instalment.objects.filter(loan_id__in=ids).delete()
     insert_instalments(rows)
     fast_insert(Repayment, new or [])
@@ -445,6 +459,8 @@ def replay_loans(institution: Institution, loans: list[Loan], new: list[Repaymen
         )
     changed = [x for x in loans if x.status != Loan.Status.ACTIVE or x.credit_balance]
     Loan.objects.bulk_update(changed, ["status", "credit_balance"], batch_size=BATCH)
+    if histories:
+        hook().postloan_history_restated(institution_id=institution.pk, histories=histories)
 
 
 WRITERS = {"customers": upsert_customers, "loans": upsert_loans, "repayments": insert_repayments}

@@ -10,7 +10,9 @@ from typing import Any
 
 from postloan.servicing.domain import ledger as L
 from postloan.servicing.domain import product as P
+from postloan.servicing.domain import timeline
 from postloan.servicing.domain.money import ZERO
+from postloan.servicing.domain.penalty import PenaltyTerms, penalty_rate
 from postloan.servicing.domain.schedule import generate
 from postloan.servicing.domain.settlement import Quote, collapse_for_settlement
 from postloan.servicing.models import Adjustment, Instalment, Loan, Repayment, ScheduleVersion
@@ -31,7 +33,40 @@ def terms_for(
         allocation_mode=L.AllocationMode(config.allocation_mode),
         overpayment=L.OverpaymentMode(config.overpayment),
         tolerance=config.tolerance,
+        grace_days=config.grace_days,
+        penalty=penalty_terms(loan.annual_rate, config),
     )
+
+
+def penalty_terms(contract_rate: Decimal, config: P.ProductConfig) -> PenaltyTerms:
+    """The penalty terms of a loan whose contract rate is `contract_rate`."""
+    return PenaltyTerms(
+        rate=penalty_rate(contract_rate, config.penalty_markup, config.cost_cap),
+        day_count=config.day_count,
+        grace_days=config.grace_days,
+        tolerance=config.tolerance,
+        compound=config.compound_penalty,
+    )
+
+
+def window_for(
+    loan: Loan,
+    business_date: dt.date,
+    segment_start: dt.date | None = None,
+    observe_from: dt.date | None = None,
+) -> timeline.Window:
+    """The days a replay of `loan` closes: up to the day before the institution's business date;
+    penalty from the day the batch began accruing it for this loan (not before the segment began);
+    DPD recorded from `observe_from` when a change reaches back into closed days."""
+    through = business_date - timeline.ONE_DAY
+    accrue_from = loan.penalty_from
+    if accrue_from is not None and segment_start is not None:
+        accrue_from = max(accrue_from, segment_start)
+    if observe_from is not None:
+        observe_from = max(observe_from, segment_start) if segment_start else observe_from
+        if observe_from > through:
+            observe_from = None
+    return timeline.Window(through=through, accrue_from=accrue_from, observe_from=observe_from)
 
 
 def ledger_to_json(ledger: L.Ledger) -> dict[str, Any]:
@@ -44,6 +79,7 @@ def ledger_to_json(ledger: L.Ledger) -> dict[str, Any]:
                 "due": {c: str(v) for c, v in i.due.items()},
                 "paid": {c: str(v) for c, v in i.paid.items()},
                 "waived": {c: str(v) for c, v in i.waived.items()},
+                "pending": str(i.pending),
             }
             for i in ledger.instalments
         ],
@@ -59,6 +95,7 @@ def ledger_from_json(data: dict[str, Any]) -> L.Ledger:
                 {c: Decimal(v) for c, v in row["due"].items()},
                 {c: Decimal(v) for c, v in row["paid"].items()},
                 {c: Decimal(v) for c, v in row["waived"].items()},
+                Decimal(row.get("pending", "0")),
             )
             for row in data["instalments"]
         ],
@@ -89,6 +126,7 @@ def current_ledger(loan: Loan) -> L.Ledger:
                 {c: getattr(r, f[0]) for c, f in COMPONENT_FIELDS.items()},
                 {c: getattr(r, f[1]) for c, f in COMPONENT_FIELDS.items()},
                 {c: getattr(r, f[2]) for c, f in COMPONENT_FIELDS.items()},
+                r.penalty_pending,
             )
             for r in rows
         ],
@@ -124,10 +162,20 @@ def segment_events(
     return order_events(events)
 
 
-def replay(loan: Loan, events: list[Event]) -> tuple[L.Ledger, dict[int, L.PostingResult]]:
-    """Rebuild the loan's ledger from its current schedule base and `events`."""
+def replay(
+    loan: Loan, events: list[Event], observe_from: dt.date | None = None
+) -> tuple[L.Ledger, dict[int, L.PostingResult], timeline.Window]:
+    """Rebuild the loan's ledger from its current schedule base and `events`, closing the business
+    days already closed (penalty accrual; DPD history from `observe_from`)."""
     version = ScheduleVersion.objects.get(loan=loan, version=loan.schedule_version)
-    return replay_events(segment_base(loan, version.base), terms_for(loan), events)
+    window = window_for(loan, loan.institution.business_date, segment_start(version), observe_from)
+    ledger, results = replay_events(segment_base(loan, version.base), terms_for(loan), events, window)
+    return ledger, results, window
+
+
+def segment_start(version: ScheduleVersion) -> dt.date | None:
+    """The first day a segment's own replay closes: a restructure base already holds the days before."""
+    return None if version.base is None else version.created_on
 
 
 def segment_base(loan: Loan, base_json: dict[str, Any] | None) -> L.Ledger:
@@ -137,13 +185,16 @@ def segment_base(loan: Loan, base_json: dict[str, Any] | None) -> L.Ledger:
 
 
 def replay_events(
-    base: L.Ledger, terms: L.Terms, events: list[Event]
+    base: L.Ledger, terms: L.Terms, events: list[Event], window: timeline.Window | None = None
 ) -> tuple[L.Ledger, dict[int, L.PostingResult]]:
-    """Post `events` (already in order) over `base`; each repayment model instance gets its allocation
-    lines, each waiver its waived lines. Results are keyed by the Python id of the repayment."""
+    """Post `events` (already in order) over `base`, closing the window's days between them; each
+    repayment model instance gets its allocation lines, each waiver its waived lines. Results are
+    keyed by the Python id of the repayment."""
     ledger = base
     results: dict[int, L.PostingResult] = {}
     for event in events:
+        if window is not None:
+            timeline.close_days(ledger, window, event.date - timeline.ONE_DAY, terms)
         if event.adjustment is not None:
             amounts = {c: Decimal(v) for c, v in event.adjustment.amounts.items()}
             lines = L.apply_waiver(ledger, amounts, event.date)
@@ -167,6 +218,8 @@ def replay_events(
         repayment.allocations = [[a.period, a.component, str(a.amount)] for a in result.allocations]
         repayment.prepaid_principal, repayment.credited = result.prepaid_principal, result.credited
         results[id(repayment)] = result
+    if window is not None:
+        timeline.close_days(ledger, window, window.through, terms)
     return ledger, results
 
 
@@ -190,13 +243,13 @@ def write_state(loan: Loan, ledger: L.Ledger) -> None:
     to_create, to_update = [], []
     for inst in ledger.instalments:
         row = existing.pop(inst.period, None) or Instalment(loan=loan, period=inst.period)
-        row.due_date = inst.due_date
+        row.due_date, row.penalty_pending = inst.due_date, inst.pending
         for comp, (due, paid, waived) in COMPONENT_FIELDS.items():
             setattr(row, due, inst.due[comp])
             setattr(row, paid, inst.paid[comp])
             setattr(row, waived, inst.waived[comp])
         (to_update if row.pk else to_create).append(row)
-    fields = ["due_date", *[f for triple in COMPONENT_FIELDS.values() for f in triple]]
+    fields = ["due_date", "penalty_pending", *[f for triple in COMPONENT_FIELDS.values() for f in triple]]
     if to_update:
         Instalment.objects.bulk_update(to_update, fields)
     if to_create:

@@ -198,6 +198,9 @@ class Loan(models.Model):
     restructured = models.BooleanField(_("restructured"), default=False)
     restructured_on = models.DateField(null=True, blank=True)
     schedule_version = models.PositiveIntegerField(default=1)
+    # The first business date the end of day accrued penalty on this loan (None: not yet). Replays
+    # accrue from here, so penalty booked by a core system before we took the loan over stays its own.
+    penalty_from = models.DateField(null=True, blank=True)
     credit_balance = models.DecimalField(default=0, **MONEY)
     written_off_amount = models.DecimalField(default=0, **MONEY)
     closed_on = models.DateField(null=True, blank=True)
@@ -251,6 +254,7 @@ class Instalment(models.Model):
     interest_waived = models.DecimalField(default=0, **MONEY)
     fee_waived = models.DecimalField(default=0, **MONEY)
     penalty_waived = models.DecimalField(default=0, **MONEY)
+    penalty_pending = models.DecimalField(default=0, **MONEY)  # held during grace days, not yet due
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["loan", "period"], name="instalment_period_unique")]

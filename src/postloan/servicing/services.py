@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from postloan.platform import services as platform
 from postloan.platform.domain.identity import is_valid_id_number, is_valid_mobile
 from postloan.platform.models import Institution, User
+from postloan.platform.plugins.manager import hook
 from postloan.servicing import ledger_store
 from postloan.servicing.domain import ledger as L
 from postloan.servicing.domain import product as P
@@ -435,12 +436,31 @@ class DuplicatePayment(Exception):
         self.repayment = repayment
 
 
-def _replay_and_save(loan: Loan, events: list[ledger_store.Event]) -> L.Ledger:
+def ensure_open(institution: Institution) -> None:
+    """Ledger changes wait while an end-of-day run closes the business date: the batch accrues that
+    day on balances it has read, and a replay in between would drop what it booked."""
+    if institution.eod_closing is not None:
+        raise ValidationError(
+            _("The end of day for %(d)s is running; ledger changes wait until it has finished.")
+            % {"d": institution.eod_closing.isoformat()}
+        )
+
+
+def _replay_and_save(
+    loan: Loan, events: list[ledger_store.Event], backdated_to: dt.date | None = None
+) -> L.Ledger:
+    """Replay the segment and store the result. A change dated before the business date (`backdated_to`)
+    rewrites closed days: their penalty here, their DPD history in the modules that keep it."""
+    ensure_open(loan.institution)
     try:
-        ledger, _results = ledger_store.replay(loan, events)
+        ledger, _results, window = ledger_store.replay(loan, events, backdated_to)
     except L.PostingError as exc:
         raise ValidationError(_(exc.message) % exc.params) from None
     ledger_store.write_state(loan, ledger)
+    if window.history:
+        hook().postloan_history_restated(
+            institution_id=loan.institution_id, histories={loan.pk: window.history}
+        )
     loan.save()
     repayments = [e.repayment for e in events if e.repayment is not None and e.repayment.pk]
     Repayment.objects.bulk_update(repayments, ["allocations", "prepaid_principal", "credited"])
@@ -519,7 +539,7 @@ def post_repayment(
         raise DuplicatePayment(
             Repayment.objects.get(institution=loan.institution, external_id=external_id)
         ) from None
-    _replay_and_save(loan, ledger_store.segment_events(loan))
+    _replay_and_save(loan, ledger_store.segment_events(loan), value_date)
     repayment.refresh_from_db()
     platform.record_audit(
         actor=actor,
@@ -570,7 +590,7 @@ def reverse_repayment(*, actor: User, repayment: Repayment, reason: str) -> Repa
         reason,
     )
     repayment.save(update_fields=["status", "reversed_on", "reversed_by", "reversal_reason"])
-    _replay_and_save(loan, ledger_store.segment_events(loan))
+    _replay_and_save(loan, ledger_store.segment_events(loan), repayment.value_date)
     platform.record_audit(
         actor=actor,
         action="reverse_repayment",
@@ -646,6 +666,7 @@ def restructure(
     loan = _lock(loan)
     if loan.status != Loan.Status.ACTIVE:
         raise ValidationError(_("Only active loans can be restructured."))
+    ensure_open(loan.institution)
     as_of = loan.institution.business_date
     ledger = ledger_store.current_ledger(loan)
     terms = ledger_store.terms_for(loan)

@@ -6,12 +6,18 @@ reference the tests check by hand, and what on-demand screens use.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+
+from postloan.servicing.domain.dates import add_months
 
 # Five-tier classification (五级分类), worst last.
 CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")  # 正常 关注 次级 可疑 损失
 CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
+
+OBSERVATION_DAYS = 182  # a restructured loan stays at least 关注 for six months
 
 # Provision coefficients by class (PRODUCT.md defaults).
 PROVISION_RATES = {
@@ -21,6 +27,12 @@ PROVISION_RATES = {
     "doubtful": Decimal("0.60"),
     "loss": Decimal("1.00"),
 }
+
+
+def provision_fen(outstanding_principal_fen: int, cls: str) -> int:
+    """Outstanding principal × the class coefficient, half-up to the fen, in integers."""
+    per_mille = int(PROVISION_RATES[cls] * 1000)
+    return (2 * outstanding_principal_fen * per_mille + 1000) // 2000
 
 
 def bucket(dpd: int, table: Sequence[Sequence]) -> str:
@@ -62,6 +74,50 @@ def classify(
     return cls
 
 
-def ifrs9_stage(dpd: int) -> int:
-    """Stage 2 at more than 30 DPD (significant increase in credit risk), stage 3 at more than 90."""
-    return 3 if dpd > 90 else 2 if dpd > 30 else 1
+def ifrs9_stage(dpd: int, cls: str = "normal") -> int:
+    """Stage 2 at more than 30 DPD (significant increase in credit risk), stage 3 at more than 90 or
+    while the loan is classified non-performing (credit-impaired)."""
+    by_dpd = 3 if dpd > 90 else 2 if dpd > 30 else 1
+    return 3 if CLASS_INDEX[cls] >= NPL_FROM else by_dpd
+
+
+NPL_FROM = CLASS_INDEX["substandard"]  # 次级 and worse are non-performing (不良)
+UPGRADE_MONTHS = 6
+UPGRADE_PERIODS = 2
+
+
+def upgrade_allowed(dpd: int, as_of: dt.date, cured_on: dt.date | None, dues_since_cure: int) -> bool:
+    """A non-performing loan may move up only once its arrears are cleared and it has then paid at
+    least 2 periods and 6 months, whichever is longer (2023 风险分类办法 art. 23): no DPD today, 6
+    months since the cure, and at least 2 due dates fallen (and so paid) since it."""
+    return (
+        dpd == 0
+        and cured_on is not None
+        and add_months(cured_on, UPGRADE_MONTHS) <= as_of
+        and dues_since_cure >= UPGRADE_PERIODS
+    )
+
+
+@dataclass(frozen=True)
+class DayInput:
+    """What one loan's classification on one business date depends on besides its DPD."""
+
+    rule_set: str = "standard"
+    in_observation: bool = False  # restructured within the observation period
+    prior_class: str = "normal"  # the class at the end of the previous business date
+    cured_on: dt.date | None = None  # when DPD last went back to 0
+    dues_since_cure: int = 0
+    override: str | None = None  # an approved manual classification in effect
+
+
+def day_class(dpd: int, as_of: dt.date, given: DayInput) -> str:
+    """The rules' class (floor, restructure observation), held at a non-performing prior class until
+    the upgrade conditions hold, then worsened by a manual override."""
+    cls = classify(dpd, rule_set=given.rule_set, restructured=True, in_observation=given.in_observation)
+    prior = CLASS_INDEX[given.prior_class]
+    held = prior >= NPL_FROM and CLASS_INDEX[cls] < prior
+    if held and not upgrade_allowed(dpd, as_of, given.cured_on, given.dues_since_cure):
+        cls = given.prior_class
+    if given.override and CLASS_INDEX[given.override] > CLASS_INDEX[cls]:
+        cls = given.override
+    return cls

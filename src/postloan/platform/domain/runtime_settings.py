@@ -6,7 +6,7 @@ default and bounds, and turns user input into a typed value or a specific error 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,10 +34,18 @@ class SettingSpec:
     minimum: int | Decimal | None = None
     maximum: int | Decimal | None = None
     choices: Sequence[str] = field(default_factory=tuple)
+    validate: Callable[[Any], None] | None = None  # raises SettingError for a value of the right type
 
 
 def coerce(spec: SettingSpec, raw: Any) -> Any:
     """Return the typed value for `raw` (a string from a form, or a JSON value from the API)."""
+    value = _coerce_type(spec, raw)
+    if spec.validate is not None:
+        spec.validate(value)
+    return value
+
+
+def _coerce_type(spec: SettingSpec, raw: Any) -> Any:
     if spec.type == "bool":
         if isinstance(raw, bool):
             return raw

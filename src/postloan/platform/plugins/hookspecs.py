@@ -69,3 +69,21 @@ def postloan_eod_steps() -> dict[str, Any]:
 @hookspec
 def postloan_startup(settings: Any) -> None:
     """Called once when the plugin manager is built; validate configuration, register signals."""
+
+
+@hookspec
+def postloan_history_restated(institution_id: int, histories: dict[int, list[Any]]) -> None:
+    """A ledger change reached back into closed business days (a backdated payment, a reversal):
+    `histories` maps each loan id to its state at the end of every closed day from the change's value
+    date on, as the replay recomputed them (`servicing.domain.timeline.DayState`: day, DPD, outstanding
+    principal, overdue principal, overdue total). Modules keeping per-day history rebuild it from
+    these (the end of day rewrites buckets and classification). Called inside the change's transaction.
+    """
+
+
+@hookspec
+def postloan_evaluate_promises(institution_id: int, business_date: Any, lo: int, hi: int) -> int:
+    """End of day, step `promises`: decide the promises to pay (PTP) of loans lo..hi that fell due on
+    `business_date`: kept when the ledger shows them paid by then, otherwise broken. Return how many
+    were decided. The collections module implements it; it runs inside the partition's transaction
+    with its checkpoint and must be idempotent for a date."""

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from postloan.platform.domain.i18n import _
 from postloan.servicing.domain.money import ZERO
+from postloan.servicing.domain.penalty import PenaltyTerms
 from postloan.servicing.domain.schedule import Method, generate
 
 COMPONENTS = ("fee", "penalty", "interest", "principal")
@@ -48,6 +49,8 @@ class Terms:
     allocation_mode: AllocationMode = AllocationMode.INSTALMENT_FIRST
     overpayment: OverpaymentMode = OverpaymentMode.PREPAY
     tolerance: Decimal = ZERO  # a shortfall up to this is treated as paid (for DPD, not for money)
+    grace_days: int = 0  # days after a due date during which the loan is not yet overdue
+    penalty: PenaltyTerms | None = None  # how overdue days accrue penalty interest
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Instalment:
     due: dict[str, Decimal]
     paid: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, ZERO))
     waived: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, ZERO))
+    pending: Decimal = ZERO  # penalty held during grace days, not yet due (see domain.penalty)
 
     def outstanding(self, component: str) -> Decimal:
         return self.due[component] - self.paid[component] - self.waived[component]
@@ -65,7 +69,9 @@ class Instalment:
         return sum((self.outstanding(c) for c in COMPONENTS), ZERO)
 
     def copy(self) -> Instalment:
-        return Instalment(self.period, self.due_date, dict(self.due), dict(self.paid), dict(self.waived))
+        return Instalment(
+            self.period, self.due_date, dict(self.due), dict(self.paid), dict(self.waived), self.pending
+        )
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ class Ledger:
                     tuple(i.due[c] for c in COMPONENTS),
                     tuple(i.paid[c] for c in COMPONENTS),
                     tuple(i.waived[c] for c in COMPONENTS),
+                    i.pending,
                 )
                 for i in self.instalments
             ),
