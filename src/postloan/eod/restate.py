@@ -71,7 +71,10 @@ def _rebuild_loan(loan: Loan, days: list[DayState], table: dict[tuple[int, str],
     )
     moves: list[BucketTransition] = []
     states: dict[Any, dict[str, Any]] = {}
+    settled_on = next((s.day for s in days if s.settled), None)
     for s in days:
+        if settled_on is not None and s.day >= settled_on:
+            break  # a settled loan leaves the batch: no state, no transitions, no month-end rows
         label = bucket(s.dpd, config.buckets)
         cured_on = None if s.dpd > 0 else (s.day if label != prior_bucket else moved_on)
         in_effect = [
@@ -125,6 +128,9 @@ def _rebuild_loan(loan: Loan, days: list[DayState], table: dict[tuple[int, str],
         }
     BucketTransition.objects.filter(loan=loan, business_date__gte=start).delete()
     fast_insert(BucketTransition, moves)
+    if settled_on is not None:
+        LoanDelinquency.objects.filter(loan=loan).delete()
+        LoanMonthEnd.objects.filter(loan=loan, business_date__gte=settled_on).delete()
     current = LoanDelinquency.objects.filter(loan=loan).first()
     if current is not None and current.as_of in states:
         for field, value in states[current.as_of].items():

@@ -30,6 +30,7 @@ class DayState:
     outstanding_principal: Decimal
     overdue_principal: Decimal  # principal of instalments due before the day
     overdue_total: Decimal  # everything open on instalments due before the day
+    settled: bool = False  # nothing left to pay: the batch no longer looks at the loan
 
 
 @dataclass
@@ -61,6 +62,7 @@ def day_state(ledger: Ledger, day: dt.date, terms: Terms) -> DayState:
         outstanding_principal=ledger.outstanding_principal(),
         overdue_principal=sum((i.outstanding("principal") for i in overdue), ZERO),
         overdue_total=sum((i.total_outstanding() for i in overdue), ZERO),
+        settled=ledger.total_outstanding() == ZERO,
     )
 
 
