@@ -19,8 +19,8 @@ from postloan.eod.models import BucketTransition, EodRun, LoanDelinquency, LoanM
 from postloan.servicing import services
 from postloan.servicing.models import Instalment, Loan
 
-START = dt.date(2026, 2, 25)  # first business date run; the loans fell due 01-31 and fall due 02-28, ...
-DISBURSED = dt.date(2025, 12, 31)
+START = dt.date(2026, 2, 25)  # first business date run
+DISBURSED = dt.date(2025, 10, 31)  # due 11-30, 12-31, ...: some loans cross 90 DPD (non-performing)
 
 loan_spec = st.fixed_dictionaries(
     {
@@ -54,7 +54,7 @@ def _book(demo, user_of, specs):  # type: ignore[no-untyped-def]
             code=f"p{n}",
             name=f"p{n}",
             config={
-                "term": 4,
+                "term": 6,
                 "annual_rate": spec["rate"],
                 "grace_days": spec["grace"],
                 "method": spec["method"],

@@ -46,4 +46,11 @@ class EodConfig(AppConfig):
             "eod.view",
             gettext_noop("End of day"),
         ),
+        MenuItem(
+            gettext_noop("Manual classifications"),
+            "eod:overrides",
+            "ti-gavel",
+            "eod.view",
+            gettext_noop("End of day"),
+        ),
     )

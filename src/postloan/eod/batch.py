@@ -210,6 +210,13 @@ def delinquency(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
     table, five-tier class (floors, rule set, restructure observation, the upgrade rule, manual
     overrides), IFRS 9 stage, class provision and ECL; bucket or class changes are appended to the
     transition history. Returns the number of loans."""
+    # Settled and written-off loans leave the table; a rerun replaces its own transitions.
+    LoanDelinquency.objects.filter(
+        loan_id__gte=lo, loan_id__lte=hi, loan__institution_id=institution_id
+    ).delete()
+    BucketTransition.objects.filter(
+        loan_id__gte=lo, loan_id__lte=hi, business_date=as_of, loan__institution_id=institution_id
+    ).delete()
     loans = _loans(institution_id, lo, hi)
     if loans.height == 0:
         return 0
@@ -359,12 +366,6 @@ def delinquency(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
         pl.col("classification").alias("to_class"),
         "dpd",
     )
-    LoanDelinquency.objects.filter(
-        loan_id__gte=lo, loan_id__lte=hi, loan__institution_id=institution_id
-    ).delete()
-    BucketTransition.objects.filter(
-        loan_id__gte=lo, loan_id__lte=hi, business_date=as_of, loan__institution_id=institution_id
-    ).delete()  # a rerun replaces its own
     insert_rows(LoanDelinquency._meta.db_table, columns, states.select(columns).rows())
     insert_rows(BucketTransition._meta.db_table, moves.columns, moves.rows())
     return states.height

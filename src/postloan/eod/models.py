@@ -3,6 +3,7 @@ of every loan, and the bucket transition history."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -143,23 +144,25 @@ class LoanMonthEnd(models.Model):
 
 class ClassificationOverride(models.Model):
     """A manual classification (人工认定) requested with a reason and approved by someone else. It can
-    only make a loan's class worse than the rules give, and applies from its approval until `until`
-    (or until it is ended)."""
+    only make a loan's class worse than the rules give, and applies from its approval date through
+    `until` (open-ended when empty). Ending one sets `until` to the last closed date, so the days it
+    was in effect keep it when history is rebuilt."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
-        ENDED = "ended", _("Ended")
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="classification_overrides")
     classification = models.CharField(_("classification"), max_length=20)
     reason = models.TextField(_("reason"))
     until = models.DateField(_("until"), null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.CharField(max_length=150)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_on = models.DateField()
-    decided_by = models.CharField(max_length=150, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_on = models.DateField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
 

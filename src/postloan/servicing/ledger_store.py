@@ -220,6 +220,11 @@ def replay_events(
         results[id(repayment)] = result
     if window is not None:
         timeline.close_days(ledger, window, window.through, terms)
+    if ledger.total_outstanding() == ZERO:
+        # Paid off: every held grace penalty would be dropped at its decision day, and the batch no
+        # longer looks at the loan, so drop it now.
+        for inst in ledger.instalments:
+            inst.pending = ZERO
     return ledger, results
 
 
