@@ -359,6 +359,7 @@ def cmd_eod(args: argparse.Namespace) -> int:
             date=dt.date.fromisoformat(args.date) if args.date else None,
             until=dt.date.fromisoformat(args.until) if args.until else None,
             rerun=args.rerun,
+            workers=args.workers,
         )
     except ValidationError as exc:
         print("; ".join(exc.messages), file=sys.stderr)
@@ -368,6 +369,20 @@ def cmd_eod(args: argparse.Namespace) -> int:
         print(f"end of day {run.business_date} (attempt {run.attempt}): {run.status}; {rows}")
     institution.refresh_from_db()
     print(f"business date is now {institution.business_date}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+
+    from postloan.celery_app import app
+
+    pool = (
+        ["--pool=solo"] if args.concurrency <= 1 else ["--pool=prefork", f"--concurrency={args.concurrency}"]
+    )
+    print(f"postloan worker: queue {settings.CELERY_QUEUE}, {args.concurrency} process(es)", flush=True)
+    app().worker_main(["worker", "--loglevel=INFO", f"--queues={settings.CELERY_QUEUE}", *pool])
     return 0
 
 
@@ -461,6 +476,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="a given date (not after the business date)")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="catch up day by day until this date")
     p.add_argument("--rerun", action="store_true", help="replay a date that already ran")
+    p.add_argument(
+        "--workers",
+        choices=["local", "celery"],
+        default="local",
+        help="local: partitions run in this process; celery: as tasks on `postloan worker` processes",
+    )
+
+    p = add("worker", cmd_worker, "Run end-of-day partitions sent by `eod run --workers celery`.")
+    p.add_argument(
+        "--concurrency", type=int, default=1, help="processes (default 1; run more workers to scale)"
+    )
 
     entities = ["customers", "loans", "repayments"]
     p = add("import", cmd_import, "Import a data-standard file (CSV in UTF-8 or GBK, JSON Lines, Parquet).")

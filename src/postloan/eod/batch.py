@@ -217,6 +217,7 @@ def delinquency(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
     BucketTransition.objects.filter(
         loan_id__gte=lo, loan_id__lte=hi, business_date=as_of, loan__institution_id=institution_id
     ).delete()
+    _mark_seen(institution_id, as_of, lo, hi)
     loans = _loans(institution_id, lo, hi)
     if loans.height == 0:
         return 0
@@ -405,16 +406,25 @@ def _provide(frame: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _mark_seen(institution_id: int, as_of: dt.date, lo: int, hi: int) -> bool:
+    """Record the first business date the batch closes for each loan (`Loan.penalty_from`): penalty
+    accrues from it, and a backdated change restates history no further back. False for a date that
+    is not the one being closed (a rerun of an older date)."""
+    if Institution.objects.get(pk=institution_id).business_date != as_of:
+        return False
+    Loan.objects.filter(
+        institution_id=institution_id, status=Loan.Status.ACTIVE, pk__gte=lo, pk__lte=hi, penalty_from=None
+    ).update(penalty_from=as_of)
+    return True
+
+
 def penalty(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
     """Accrue the day `as_of` of penalty interest (servicing.domain.penalty, in exact integer fen)
     on every past-due instalment of the active loans in [lo, hi]. Only the date being closed accrues:
     a rerun or an older date finds its day already in the ledger (and a backdated change has
     re-accrued it by replay). Returns the number of instalments whose penalty changed."""
-    if Institution.objects.get(pk=institution_id).business_date != as_of:
+    if not _mark_seen(institution_id, as_of, lo, hi):
         return 0
-    Loan.objects.filter(
-        institution_id=institution_id, status=Loan.Status.ACTIVE, pk__gte=lo, pk__lte=hi, penalty_from=None
-    ).update(penalty_from=as_of)
     table, loans = Instalment._meta.db_table, Loan._meta.db_table
     principal = "i.principal_due - i.principal_paid - i.principal_waived"
     interest = "i.interest_due - i.interest_paid - i.interest_waived"

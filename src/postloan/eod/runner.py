@@ -151,6 +151,11 @@ def run_partition(run_id: int, index: int, *, crash_after: int | None = None) ->
     return finished
 
 
+def record_partition_error(run_id: int, index: int, exc: Exception) -> None:
+    """A partition failed on a worker: put its error on the run for the coordinator to report."""
+    EodRun.objects.filter(pk=run_id).update(error=f"partition {index}: {type(exc).__name__}: {exc}")
+
+
 def _fail(run: EodRun, error: str) -> None:
     run.status, run.error, run.finished_at = EodRun.Status.FAILED, error, timezone.now()
     run.save(update_fields=["status", "error", "finished_at"])
@@ -180,6 +185,9 @@ def run_date(
                 done = run_partition(run.pk, index, crash_after=left)
                 left = None if left is None else left - done
     except KeyboardInterrupt:
+        raise
+    except EodError as exc:
+        _fail(run, str(exc))
         raise
     except Exception as exc:  # the run is recorded as failed, with its error, and can be retried
         _fail(run, f"{type(exc).__name__}: {exc}")

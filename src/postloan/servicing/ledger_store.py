@@ -56,16 +56,17 @@ def window_for(
     observe_from: dt.date | None = None,
 ) -> timeline.Window:
     """The days a replay of `loan` closes: up to the day before the institution's business date;
-    penalty from the day the batch began accruing it for this loan (not before the segment began);
-    DPD recorded from `observe_from` when a change reaches back into closed days."""
+    penalty from the day the batch first closed for this loan (`penalty_from`, not before the segment
+    began); DPD recorded from `observe_from` when a change reaches back into days the batch closed
+    (days before the batch first saw the loan hold no state to restate: an imported history)."""
     through = business_date - timeline.ONE_DAY
     accrue_from = loan.penalty_from
     if accrue_from is not None and segment_start is not None:
         accrue_from = max(accrue_from, segment_start)
     if observe_from is not None:
-        observe_from = max(observe_from, segment_start) if segment_start else observe_from
-        if observe_from > through:
-            observe_from = None
+        observe_from = max(observe_from, accrue_from) if accrue_from else None
+    if observe_from is not None and observe_from > through:
+        observe_from = None
     return timeline.Window(through=through, accrue_from=accrue_from, observe_from=observe_from)
 
 

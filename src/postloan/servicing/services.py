@@ -178,7 +178,7 @@ def create_customer(
         customer_no=customer_no,
         name=name.strip(),
         id_number=id_number,
-        org_unit=org_unit or actor.org_unit,
+        org_unit=org_unit or getattr(actor, "org_unit", None),
         owner=owner,
         custom=validate_custom(institution, "customer", custom or {}),
         **fields,
