@@ -7,6 +7,8 @@ payment been booked on time. Daily portfolio aggregates stay as reported on thei
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -40,37 +42,139 @@ def _fen(amount: Decimal) -> int:
     return int(amount * 100)
 
 
+CHUNK = 2_000  # loans per round of queries: bounded memory and parameter counts on every database
+
+
 def rebuild(institution_id: int, histories: dict[int, Sequence[DayState]]) -> None:
+    """Restate the loans in `histories` with a fixed number of queries per chunk of loans."""
     institution = Institution.objects.get(pk=institution_id)
     table = ecl.parse(runtime_config.for_institution(institution)["eod.ecl_table"])
-    loans = Loan.objects.filter(pk__in=list(histories), institution_id=institution_id).select_related(
-        "product_version"
+    ids = sorted(
+        Loan.objects.filter(
+            pk__in=[k for k, v in histories.items() if v], institution_id=institution_id
+        ).values_list("pk", flat=True)
     )
-    for loan in loans:
-        days = sorted(histories[loan.pk], key=lambda s: s.day)
-        if days:
-            _rebuild_loan(loan, days, table)
+    configs: dict[int, P.ProductConfig] = {}
+    for n in range(0, len(ids), CHUNK):
+        chunk = ids[n : n + CHUNK]
+        _rebuild_chunk(chunk, {k: sorted(histories[k], key=lambda s: s.day) for k in chunk}, table, configs)
 
 
-def _rebuild_loan(loan: Loan, days: list[DayState], table: dict[tuple[int, str], tuple[int, int]]) -> None:
-    config = P.from_json(loan.product_version.config)
-    start = days[0].day
-    before = BucketTransition.objects.filter(loan=loan, business_date__lt=start).order_by(
-        "business_date", "id"
-    )
-    prior_bucket, prior_class, moved_on = str(config.buckets[0][0]), "normal", None
-    for move in before.order_by("business_date", "id"):
-        prior_bucket, prior_class = move.to_bucket, move.to_class
-        if move.from_bucket != move.to_bucket:
-            moved_on = move.business_date
-    due_dates = sorted(Instalment.objects.filter(loan=loan).values_list("due_date", flat=True))
-    overrides = list(
-        ClassificationOverride.objects.filter(
-            loan=loan, status=ClassificationOverride.Status.APPROVED
-        ).filter(Q(until__isnull=True) | Q(until__gte=start))
-    )
+def _rebuild_chunk(
+    ids: list[int],
+    histories: dict[int, list[DayState]],
+    table: dict[tuple[int, str], tuple[int, int]],
+    configs: dict[int, P.ProductConfig],
+) -> None:
+    starts = {k: days[0].day for k, days in histories.items()}
+    loans = {x.pk: x for x in Loan.objects.filter(pk__in=ids).select_related("product_version")}
+    moves_of: dict[int, list[tuple]] = defaultdict(list)
+    for row in (
+        BucketTransition.objects.filter(loan_id__in=ids)
+        .order_by("business_date", "id")
+        .values_list("loan_id", "business_date", "from_bucket", "to_bucket", "to_class")
+    ):
+        if row[1] < starts[row[0]]:
+            moves_of[row[0]].append(row[1:])
+    due_dates: dict[int, list[dt.date]] = defaultdict(list)
+    for loan_id, due in Instalment.objects.filter(loan_id__in=ids).values_list("loan_id", "due_date"):
+        due_dates[loan_id].append(due)
+    overrides: dict[int, list[ClassificationOverride]] = defaultdict(list)
+    for o in ClassificationOverride.objects.filter(
+        loan_id__in=ids, status=ClassificationOverride.Status.APPROVED
+    ).filter(Q(until__isnull=True) | Q(until__gte=min(starts.values()))):
+        overrides[o.loan_id].append(o)
     moves: list[BucketTransition] = []
-    states: dict[Any, dict[str, Any]] = {}
+    states: dict[int, dict[dt.date, dict[str, Any]]] = {}
+    settled: dict[int, dt.date] = {}
+    for loan_id in ids:
+        loan = loans[loan_id]
+        pv = loan.product_version
+        if pv.pk not in configs:
+            configs[pv.pk] = P.from_json(pv.config)
+        states[loan_id], settled_on = _replay_rules(
+            loan,
+            histories[loan_id],
+            configs[pv.pk],
+            moves_of[loan_id],
+            sorted(due_dates[loan_id]),
+            overrides[loan_id],
+            table,
+            moves,
+        )
+        if settled_on is not None:
+            settled[loan_id] = settled_on
+    for start, group in _by_date(starts).items():
+        BucketTransition.objects.filter(loan_id__in=group, business_date__gte=start).delete()
+    fast_insert(BucketTransition, moves)
+    LoanDelinquency.objects.filter(loan_id__in=list(settled)).delete()
+    for settled_on, group in _by_date(settled).items():
+        LoanMonthEnd.objects.filter(loan_id__in=group, business_date__gte=settled_on).delete()
+    current = [
+        row
+        for row in LoanDelinquency.objects.filter(loan_id__in=ids).exclude(loan_id__in=list(settled))
+        if _assign(row, states[row.loan_id].get(row.as_of), STATE_FIELDS)
+    ]
+    LoanDelinquency.objects.bulk_update(current, STATE_FIELDS, batch_size=500)
+    month_ends = [
+        row
+        for row in LoanMonthEnd.objects.filter(loan_id__in=ids, business_date__gte=min(starts.values()))
+        if row.business_date >= starts[row.loan_id]
+        and _assign(row, states[row.loan_id].get(row.business_date), MONTH_END_FIELDS)
+    ]
+    LoanMonthEnd.objects.bulk_update(month_ends, MONTH_END_FIELDS, batch_size=500)
+
+
+STATE_FIELDS = [
+    "dpd",
+    "bucket",
+    "classification",
+    "overridden",
+    "stage",
+    "outstanding_principal",
+    "overdue_principal",
+    "overdue_total",
+    "provision",
+    "exposure",
+    "ecl",
+]
+MONTH_END_FIELDS = ["dpd", "bucket", "classification", "outstanding_principal", "overdue_total"]
+
+
+def _by_date(dates: dict[int, dt.date]) -> dict[dt.date, list[int]]:
+    """Loans grouped by a date: one statement per distinct date (a payment file shares few)."""
+    groups: dict[dt.date, list[int]] = defaultdict(list)
+    for loan_id, day in dates.items():
+        groups[day].append(loan_id)
+    return groups
+
+
+def _assign(row: Any, state: dict[str, Any] | None, fields: list[str]) -> bool:
+    if state is None:
+        return False
+    for name in fields:
+        setattr(row, name, state[name])
+    return True
+
+
+def _replay_rules(
+    loan: Loan,
+    days: list[DayState],
+    config: P.ProductConfig,
+    before: list[tuple],
+    due_dates: list[dt.date],
+    overrides: list[ClassificationOverride],
+    table: dict[tuple[int, str], tuple[int, int]],
+    moves: list[BucketTransition],
+) -> tuple[dict[dt.date, dict[str, Any]], dt.date | None]:
+    """The batch's rules applied to one loan's recorded days: appends its transitions to `moves`,
+    returns its state per day and the day it was settled (None if it was not)."""
+    prior_bucket, prior_class, moved_on = str(config.buckets[0][0]), "normal", None
+    for day, from_bucket, to_bucket, to_class in before:
+        prior_bucket, prior_class = to_bucket, to_class
+        if from_bucket != to_bucket:
+            moved_on = day
+    states: dict[dt.date, dict[str, Any]] = {}
     settled_on = next((s.day for s in days if s.settled), None)
     for s in days:
         if settled_on is not None and s.day >= settled_on:
@@ -126,19 +230,4 @@ def _rebuild_loan(loan: Loan, days: list[DayState], table: dict[tuple[int, str],
             "exposure": exposure * CENT,
             "ecl": ecl.ecl_fen(exposure, pd, lgd) * CENT,
         }
-    BucketTransition.objects.filter(loan=loan, business_date__gte=start).delete()
-    fast_insert(BucketTransition, moves)
-    if settled_on is not None:
-        LoanDelinquency.objects.filter(loan=loan).delete()
-        LoanMonthEnd.objects.filter(loan=loan, business_date__gte=settled_on).delete()
-    current = LoanDelinquency.objects.filter(loan=loan).first()
-    if current is not None and current.as_of in states:
-        for field, value in states[current.as_of].items():
-            setattr(current, field, value)
-        current.save()
-    for row in LoanMonthEnd.objects.filter(loan=loan, business_date__gte=start):
-        state = states.get(row.business_date)
-        if state is not None:
-            for field in ("dpd", "bucket", "classification", "outstanding_principal", "overdue_total"):
-                setattr(row, field, state[field])
-            row.save()
+    return states, settled_on
