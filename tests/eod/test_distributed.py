@@ -40,6 +40,14 @@ def _reachable(url: str) -> bool:
     return True
 
 
+def _require(broker: str) -> None:
+    if not _reachable(broker):
+        message = f"broker not reachable at {broker}"
+        if os.environ.get("POSTLOAN_REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def _database_url() -> str:
     """The test database as a URL the worker process can open."""
     s = connection.settings_dict
@@ -100,11 +108,7 @@ def _tables(institution: Institution) -> dict[str, list]:
 @pytest.fixture
 def worker(request, settings, tmp_path):  # type: ignore[no-untyped-def]
     broker = BROKERS[request.param]
-    if not _reachable(broker):
-        message = f"{request.param} broker not reachable at {broker}"
-        if os.environ.get("POSTLOAN_REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    _require(broker)
     queue = f"postloan-test-{uuid.uuid4().hex[:8]}"
     settings.CELERY_BROKER_URL, settings.CELERY_QUEUE = broker, queue
     settings.EOD_WORKER_TIMEOUT = 120  # a lost task fails the test instead of hanging it
@@ -150,8 +154,7 @@ def test_celery_workers_close_dates_exactly_like_the_local_run(transactional_db,
 
 def test_no_worker_is_a_clear_failure(transactional_db, settings):
     settings.CELERY_BROKER_URL = BROKERS["redis"]
-    if not _reachable(BROKERS["redis"]):
-        pytest.skip("redis not reachable")
+    _require(BROKERS["redis"])
     settings.CELERY_QUEUE = f"postloan-test-{uuid.uuid4().hex[:8]}"
     celery_app._instance = None
     institution = Institution.objects.create(code="NW", name="no worker", business_date=START)
