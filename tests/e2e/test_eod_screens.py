@@ -50,3 +50,61 @@ def test_run_end_of_day_and_read_the_loan_history(page, demo_live):
     expect(page.locator("[data-testid=eod-bucket]")).to_have_text("M1")
     expect(page.locator("[data-testid=eod-class]")).to_contain_text("关注")
     shot(page, "loan-eod-panel")
+
+
+def test_manual_classification_requested_approved_and_applied(page, demo_live):
+    """An analyst asks for 次级 on a loan the rules call 关注; a manager approves it in the queue; the
+    next end of day classifies the loan 次级 with a "manual" badge."""
+    from postloan.eod import runner
+    from postloan.platform.models import User
+
+    admin, agent = User.objects.get(username="admin"), User.objects.get(username="agent")
+    demo_live.business_date = dt.date(2026, 3, 5)
+    demo_live.save()
+    product = services.save_product(
+        actor=admin,
+        institution=demo_live,
+        code="p3",
+        name="现金贷3期",
+        config={"term": 3, "annual_rate": "0.12"},
+    )
+    customer = services.create_customer(actor=agent, institution=demo_live, customer_no="C-OV", name="秋实")
+    loan = services.book_loan(
+        actor=agent,
+        customer=customer,
+        product=product,
+        loan_no="L-OV",
+        principal=D("1000"),
+        disbursed_on=dt.date(2026, 1, 31),
+    )
+    runner.run_date(demo_live, dt.date(2026, 3, 5))  # 5 days past due: M1, 关注
+    login(page, "analyst")
+    page.goto(f"/servicing/loans/{loan.pk}/")
+    expect(page.locator("[data-testid=eod-class]")).to_contain_text("关注")
+    page.click("[data-testid=override-toggle]")
+    page.select_option("#ov-class", "substandard")
+    page.fill("#ov-reason", "借款人失联，担保人已破产")
+    page.click("[data-testid=override-submit]")
+    expect(page.locator("[data-testid=flash]")).to_contain_text("批准后生效")
+    expect(page.locator("[data-testid=eod-overrides] tbody tr")).to_have_count(1)
+    expect(page.locator("[data-testid=eod-overrides]")).to_contain_text("待审批")
+    page.click("[data-testid=logout]")
+
+    login(page, "manager")
+    page.click("[data-menu='/eod/overrides/']")
+    queue = page.locator("[data-testid=override-queue]")
+    expect(queue).to_contain_text("L-OV")
+    expect(queue).to_contain_text("借款人失联")
+    shot(page, "override-queue")
+    page.click("[data-testid=approve]")
+    expect(page.locator("[data-testid=flash]")).to_contain_text("审批结果已记录")
+    page.click("[data-testid=logout]")
+
+    demo_live.refresh_from_db()
+    runner.run_date(demo_live, dt.date(2026, 3, 6))
+    login(page, "analyst")
+    page.goto(f"/servicing/loans/{loan.pk}/")
+    expect(page.locator("[data-testid=eod-class]")).to_contain_text("次级")
+    expect(page.locator("[data-testid=eod-class]")).to_contain_text("人工")
+    expect(page.locator("[data-testid=eod-overrides]")).to_contain_text("已批准")
+    shot(page, "loan-override-applied")

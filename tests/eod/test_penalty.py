@@ -181,7 +181,7 @@ def test_ledger_changes_wait_while_the_date_is_being_closed(demo, book, user_of)
     _on(demo, dt.date(2026, 3, 2))
     with pytest.raises(KeyboardInterrupt):
         runner.run_date(demo, dt.date(2026, 3, 2), crash_after=1)
-    with pytest.raises(ValidationError, match="end of day"):
+    with pytest.raises(ValidationError, match="日终批处理正在运行"):
         _pay(loan, user_of, "10.00", dt.date(2026, 3, 2))
     runner.run(demo)  # resumes and closes 03-02
     _pay(loan, user_of, "10.00", dt.date(2026, 3, 3))
