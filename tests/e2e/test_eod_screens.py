@@ -68,7 +68,13 @@ def test_manual_classification_requested_approved_and_applied(page, demo_live):
         name="现金贷3期",
         config={"term": 3, "annual_rate": "0.12"},
     )
-    customer = services.create_customer(actor=agent, institution=demo_live, customer_no="C-OV", name="秋实")
+    customer = services.create_customer(  # in the collection unit: within the approving manager's scope
+        actor=agent,
+        institution=demo_live,
+        customer_no="C-OV",
+        name="秋实",
+        org_unit=User.objects.get(username="manager").org_unit,
+    )
     loan = services.book_loan(
         actor=agent,
         customer=customer,
@@ -88,6 +94,7 @@ def test_manual_classification_requested_approved_and_applied(page, demo_live):
     expect(page.locator("[data-testid=flash]")).to_contain_text("批准后生效")
     expect(page.locator("[data-testid=eod-overrides] tbody tr")).to_have_count(1)
     expect(page.locator("[data-testid=eod-overrides]")).to_contain_text("待审批")
+    page.click("[data-testid=user-menu]")
     page.click("[data-testid=logout]")
 
     login(page, "manager")
@@ -98,6 +105,7 @@ def test_manual_classification_requested_approved_and_applied(page, demo_live):
     shot(page, "override-queue")
     page.click("[data-testid=approve]")
     expect(page.locator("[data-testid=flash]")).to_contain_text("审批结果已记录")
+    page.click("[data-testid=user-menu]")
     page.click("[data-testid=logout]")
 
     demo_live.refresh_from_db()
@@ -107,4 +115,6 @@ def test_manual_classification_requested_approved_and_applied(page, demo_live):
     expect(page.locator("[data-testid=eod-class]")).to_contain_text("次级")
     expect(page.locator("[data-testid=eod-class]")).to_contain_text("人工")
     expect(page.locator("[data-testid=eod-overrides]")).to_contain_text("已批准")
+    # penalty of 03-05 and 03-06 on the 330.02 principal due 02-28: 330.02 × 12% × 1.5 / 365 = 0.16 a day
+    expect(page.locator("tr:has-text('2026-02-28')").first).to_contain_text("0.32")
     shot(page, "loan-override-applied")
