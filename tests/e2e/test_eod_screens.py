@@ -15,28 +15,36 @@ from tests.e2e.conftest import login, shot
 pytestmark = pytest.mark.browser
 
 
-def test_run_end_of_day_and_read_the_loan_history(page, demo_live):
+def _late_loan(institution, loan_no: str, name: str, org_unit=None):  # type: ignore[no-untyped-def]
+    """A 1,000.00 three-month loan disbursed 2026-01-31; its first instalment (340.02, due 02-28)
+    is unpaid, and the business date is 2026-03-05."""
     from postloan.platform.models import User
 
     admin, agent = User.objects.get(username="admin"), User.objects.get(username="agent")
-    demo_live.business_date = dt.date(2026, 3, 5)
-    demo_live.save()
+    institution.business_date = dt.date(2026, 3, 5)
+    institution.save()
     product = services.save_product(
         actor=admin,
-        institution=demo_live,
+        institution=institution,
         code="p3",
         name="现金贷3期",
         config={"term": 3, "annual_rate": "0.12"},
     )
-    customer = services.create_customer(actor=agent, institution=demo_live, customer_no="C-EOD", name="夏雨")
-    loan = services.book_loan(
+    customer = services.create_customer(
+        actor=agent, institution=institution, customer_no=f"C-{loan_no}", name=name, org_unit=org_unit
+    )
+    return services.book_loan(
         actor=agent,
         customer=customer,
         product=product,
-        loan_no="L-EOD",
+        loan_no=loan_no,
         principal=D("1000"),
         disbursed_on=dt.date(2026, 1, 31),
     )
+
+
+def test_run_end_of_day_and_read_the_loan_history(page, demo_live):
+    loan = _late_loan(demo_live, "L-EOD", "夏雨")
     login(page, "admin")
     page.click("[data-menu='/eod/runs/']")
     page.click("[data-testid=eod-start]")
@@ -58,31 +66,8 @@ def test_manual_classification_requested_approved_and_applied(page, demo_live):
     from postloan.eod import runner
     from postloan.platform.models import User
 
-    admin, agent = User.objects.get(username="admin"), User.objects.get(username="agent")
-    demo_live.business_date = dt.date(2026, 3, 5)
-    demo_live.save()
-    product = services.save_product(
-        actor=admin,
-        institution=demo_live,
-        code="p3",
-        name="现金贷3期",
-        config={"term": 3, "annual_rate": "0.12"},
-    )
-    customer = services.create_customer(  # in the collection unit: within the approving manager's scope
-        actor=agent,
-        institution=demo_live,
-        customer_no="C-OV",
-        name="秋实",
-        org_unit=User.objects.get(username="manager").org_unit,
-    )
-    loan = services.book_loan(
-        actor=agent,
-        customer=customer,
-        product=product,
-        loan_no="L-OV",
-        principal=D("1000"),
-        disbursed_on=dt.date(2026, 1, 31),
-    )
+    # in the collection unit: within the approving manager's scope
+    loan = _late_loan(demo_live, "L-OV", "秋实", org_unit=User.objects.get(username="manager").org_unit)
     runner.run_date(demo_live, dt.date(2026, 3, 5))  # 5 days past due: M1, 关注
     login(page, "analyst")
     page.goto(f"/servicing/loans/{loan.pk}/")

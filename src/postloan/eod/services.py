@@ -81,16 +81,22 @@ def request_override(
     return override
 
 
+def _locked(actor: Any, override: ClassificationOverride) -> ClassificationOverride:
+    """The override re-read under a row lock (two deciders cannot both act), scope-checked."""
+    override = (
+        ClassificationOverride.objects.select_for_update()
+        .select_related("loan__institution")
+        .get(pk=override.pk)
+    )
+    _require_visible(actor, override.loan)
+    return override
+
+
 def decide_override(*, actor: Any, override: ClassificationOverride, approve: bool, note: str = "") -> None:
     """Approve (from the business date on) or reject a pending request; never one's own."""
     platform.require(actor, "eod.approve_override")
     with transaction.atomic():
-        override = (
-            ClassificationOverride.objects.select_for_update()
-            .select_related("loan__institution")
-            .get(pk=override.pk)
-        )
-        _require_visible(actor, override.loan)
+        override = _locked(actor, override)
         if override.status != ClassificationOverride.Status.PENDING:
             raise ValidationError(_("This request has already been decided."))
         if override.requested_by_id == actor.pk:
@@ -123,12 +129,7 @@ def end_override(*, actor: Any, override: ClassificationOverride, note: str) -> 
     if not note.strip():
         raise ValidationError({"note": _("Give a reason.")})
     with transaction.atomic():
-        override = (
-            ClassificationOverride.objects.select_for_update()
-            .select_related("loan__institution")
-            .get(pk=override.pk)
-        )
-        _require_visible(actor, override.loan)
+        override = _locked(actor, override)
         last_closed = override.loan.institution.business_date - dt.timedelta(days=1)
         if override.status != ClassificationOverride.Status.APPROVED or (
             override.until is not None and override.until <= last_closed
