@@ -9,6 +9,7 @@
 import datetime as dt
 from decimal import Decimal as D
 
+import polars as pl
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from postloan.eod import runner
 from postloan.eod.models import BucketTransition, EodRun, LoanDelinquency, LoanMonthEnd, PortfolioSnapshot
-from postloan.servicing import services
+from postloan.servicing import importing, services
 from postloan.servicing.models import Instalment, Loan
 
 START = dt.date(2026, 2, 25)  # first business date run
@@ -208,4 +209,59 @@ def test_backdated_payments_equal_on_time_ones(demo, user_of, specs, days):
 
     expected, actual = _attempt(demo, on_time), _attempt(demo, late)
     for table in ("instalments", "transitions", "delinquency"):
+        assert actual[table] == expected[table], table
+
+
+# Payments small enough that none settles a loan (a file would otherwise pay a loan already settled).
+small_payments = loan_spec.map(
+    lambda s: {**s, "payments": [(w, a) for w, a in s["payments"] if a <= D("200.00")]}
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=PHASES
+)
+@given(specs=st.lists(small_payments, min_size=2, max_size=4), days=st.integers(5, 20))
+def test_a_backdated_payment_file_equals_payments_on_time(demo, user_of, specs, days):
+    """The bulk path: one imported file of late payments for many loans restates them all at once."""
+    last = START + dt.timedelta(days=days - 1)
+
+    def on_time():  # type: ignore[no-untyped-def]
+        loans = _book(demo, user_of, specs)
+        for offset in range(days):
+            day = START + dt.timedelta(days=offset)
+            for loan, spec in zip(loans, specs, strict=True):
+                for when, amount in sorted(spec["payments"]):
+                    if when == offset:
+                        _pay(user_of, loan, amount, day)
+            runner.run_date(demo, day)
+            demo.refresh_from_db()
+
+    def late_file():  # type: ignore[no-untyped-def]
+        loans = _book(demo, user_of, specs)
+        runner.run(demo, until=last)
+        demo.refresh_from_db()
+        rows = [
+            (
+                f"X-{loan.loan_no}-{k}",
+                loan.loan_no,
+                f"{amount}",
+                f"{START + dt.timedelta(days=when)}",
+                "online",
+            )
+            for loan, spec in zip(loans, specs, strict=True)
+            for k, (when, amount) in enumerate(sorted(spec["payments"]))
+            if when < days
+        ]
+        frame = pl.DataFrame(
+            rows, schema=["external_id", "loan_no", "amount", "value_date", "channel"], orient="row"
+        )
+        batch = importing.import_frame(
+            actor=user_of("admin"), institution=demo, entity="repayments", frame=frame, name="late.csv"
+        )
+        assert batch.rejected == 0 and batch.inserted == len(rows)
+
+    expected, actual = _attempt(demo, on_time), _attempt(demo, late_file)
+    for table in ("instalments", "transitions", "delinquency", "month_ends"):
         assert actual[table] == expected[table], table
