@@ -45,7 +45,15 @@ COMPONENTS = ("fee", "penalty", "interest", "principal")
 
 
 def _query(sql: str, params: list[Any], names: list[str]) -> pl.DataFrame:
+    """Rows of `sql` as a frame. On PostgreSQL the rows stream out as CSV through COPY and Polars
+    parses them, several times faster than building Python tuples for millions of rows."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+                data = b"".join(bytes(block) for block in copy)
+            if not data:
+                return pl.DataFrame(schema=names)
+            return pl.read_csv(data, has_header=False, new_columns=names, infer_schema_length=None)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
@@ -435,15 +443,11 @@ def penalty(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
         "WHERE l.institution_id = %s AND l.status = 'active' AND i.loan_id BETWEEN %s AND %s "
         f"AND i.due_date < %s AND ({principal} > 0 OR {interest} > 0 OR i.penalty_pending > 0)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [institution_id, lo, hi, as_of])
-        rows = cursor.fetchall()
-    if not rows:
-        return 0
     names = ["id", "due_date", "principal", "interest", "open", "pending", "penalty", "rate", "pv"]
-    frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None).with_columns(
-        pl.col("rate").cast(pl.Utf8)
-    )
+    frame = _query(sql, [institution_id, lo, hi, as_of], names)
+    if frame.height == 0:
+        return 0
+    frame = frame.with_columns(pl.col("rate").cast(pl.Utf8))
     terms = _penalty_terms(frame.select("rate", "pv").unique().rows())
     frame = (
         frame.with_columns(
