@@ -186,3 +186,20 @@ def test_approver_outside_the_loans_scope_is_refused(demo, user_of, loan):
     )
     with pytest.raises(PermissionDenied):
         services.decide_override(actor=user_of("manager"), override=override, approve=True)
+
+
+def test_ecl_table_is_edited_on_the_settings_screen(client_as, demo):
+    from postloan.platform import runtime_config
+
+    admin = client_as("admin")
+    page = admin.get("/admin/settings/").content.decode()
+    assert 'data-testid="setting-eod.ecl_table"' in page and "3/*/1.00/0.60" not in page
+    table = "1/*/0.02/0.45\n2/*/0.20/0.45\n2/M2/0.30/0.45\n3/*/1.00/0.60"
+    assert admin.post("/admin/settings/", {"key": "eod.ecl_table", "value": table}).status_code == 302
+    assert runtime_config.for_institution(demo)["eod.ecl_table"] == table.split("\n")
+    assert "2/M2/0.30/0.45" in admin.get("/admin/settings/").content.decode()  # one entry a line
+    bad = admin.post("/admin/settings/", {"key": "eod.ecl_table", "value": "1/*/0.02/0.45\n2/M2/x/0.45"})
+    assert bad.status_code == 400
+    body = bad.content.decode()
+    assert "PD 和 LGD 须为数字" in body and "2/M2/x/0.45" in body  # the message, and what was typed
+    assert runtime_config.for_institution(demo)["eod.ecl_table"] == table.split("\n")  # kept

@@ -75,7 +75,8 @@ def _coerce_type(spec: SettingSpec, raw: Any) -> Any:
             raise SettingError(_("Choose one of: %(choices)s."), choices=", ".join(spec.choices))
         return text
     if spec.type == "list":
-        items = raw if isinstance(raw, list) else str(raw).split(",")
+        # a form's free list comes one entry a line (or comma-separated); the API sends a JSON list
+        items = raw if isinstance(raw, list) else str(raw).replace("\n", ",").split(",")
         values = [str(v).strip() for v in items if str(v).strip()]
         unknown = [v for v in values if spec.choices and v not in spec.choices]
         if unknown:

@@ -198,6 +198,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                 "label": _(spec.label),
                 "help": _(spec.help) if spec.help else "",
                 "value": view[key],
+                "lines": "\n".join(view[key]) if spec.type == "list" else "",
                 "default": view.is_default(key),
                 "error": errors.get(key, ""),
                 "posted": request.POST.get("value") if request.POST.get("key") == key else None,
