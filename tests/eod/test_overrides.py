@@ -203,3 +203,49 @@ def test_ecl_table_is_edited_on_the_settings_screen(client_as, demo):
     body = bad.content.decode()
     assert "PD 和 LGD 须为数字" in body and "2/M2/x/0.45" in body  # the message, and what was typed
     assert runtime_config.for_institution(demo)["eod.ecl_table"] == table.split("\n")  # kept
+
+
+def test_overrides_through_the_api(client, demo, user_of, loan):
+    import json
+
+    from postloan.platform import services as platform
+    from postloan.platform.models import Role
+
+    _on(demo, dt.date(2026, 3, 5))
+    tokens = {}
+    for username in ("analyst", "manager"):
+        role = Role.objects.get(code=user_of(username).roles.first().code)
+        role.permissions = [*role.permissions, "platform.use_api"]
+        role.save()
+        tokens[username] = platform.create_api_token(
+            actor=user_of(username), name="t", scopes=["read", "write"]
+        )[1]
+
+    def call(who, method, path, body=None):  # type: ignore[no-untyped-def]
+        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {tokens[who]}"}
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        return getattr(client, method)(f"/api/v1/eod{path}", **kwargs)
+
+    bad = call("analyst", "post", f"/loans/{loan.pk}/overrides", {"classification": "normal", "reason": "x"})
+    assert bad.status_code == 400 and "关注" in str(bad.json())
+    made = call(
+        "analyst",
+        "post",
+        f"/loans/{loan.pk}/overrides",
+        {"classification": "substandard", "reason": "法院立案", "until": "2026-06-30"},
+    )
+    assert made.status_code == 201
+    body = made.json()
+    assert (body["status"], body["requested_by"], body["until"]) == ("pending", "analyst", "2026-06-30")
+    assert call("analyst", "post", f"/overrides/{body['id']}/decision", {"approve": True}).status_code == 403
+    queue = call("manager", "get", "/overrides").json()
+    assert [o["loan_no"] for o in queue] == ["L1"]
+    decided = call("manager", "post", f"/overrides/{body['id']}/decision", {"approve": True})
+    assert decided.status_code == 200
+    assert (decided.json()["status"], decided.json()["decided_on"]) == ("approved", "2026-03-05")
+    runner.run(demo)
+    assert LoanDelinquency.objects.get(loan=loan).classification == "substandard"
+    ended = call("manager", "post", f"/overrides/{body['id']}/end", {"note": "已和解"})
+    assert ended.status_code == 200 and ended.json()["until"] == "2026-03-05"
+    assert call("manager", "post", "/overrides/999999/end", {"note": "x"}).status_code == 404
