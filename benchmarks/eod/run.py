@@ -55,12 +55,15 @@ import os, time, datetime as dt
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postloan.settings")
 import django; django.setup()
 import polars as pl
-from postloan.eod.batch import _instalments
+from postloan.eod.batch import _query, _date, _fen, _open, _scope
 from postloan.platform.models import Institution
-from postloan.servicing.models import Loan
+from postloan.servicing.models import Instalment, Loan
 inst = Institution.objects.get(code="DEMO")
 as_of = inst.business_date  # the date the first run closes
-frame = _instalments(inst.pk, 0, Loan.objects.order_by("-pk").values_list("pk", flat=True).first())
+hi = Loan.objects.order_by("-pk").values_list("pk", flat=True).first()
+sql = (f"SELECT i.loan_id, i.due_date, {_open()} "
+       f"{_scope(Instalment._meta.db_table, Loan._meta.db_table)}")
+frame = _query(sql, [inst.pk, 0, hi], ["loan_id", "due_date", "open"]).with_columns(_date("due_date"), *_fen("open"))
 t = time.perf_counter()
 dpd = (frame.filter((pl.col("due_date") <= as_of) & (pl.col("open") > 0)).group_by("loan_id")
        .agg(pl.col("due_date").min()).with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("dpd"))

@@ -75,20 +75,57 @@ def _money(name: str) -> pl.Expr:
     return ((fen // 100).cast(pl.Utf8) + "." + (fen % 100).cast(pl.Utf8).str.zfill(2)).alias(name)
 
 
-def _instalments(institution_id: int, lo: int, hi: int) -> pl.DataFrame:
-    """Active loans' instalments in [lo, hi]: due date, open principal and open total, in fen."""
-    table, loans = Instalment._meta.db_table, Loan._meta.db_table
-    open_parts = " + ".join(f"i.{c}_due - i.{c}_paid - i.{c}_waived" for c in COMPONENTS)
-    sql = (
-        "SELECT i.loan_id, i.due_date, i.principal_due - i.principal_paid - i.principal_waived, "  # noqa: S608
-        f"{open_parts} "
+def _open(alias: str = "i") -> str:
+    return " + ".join(f"{alias}.{c}_due - {alias}.{c}_paid - {alias}.{c}_waived" for c in COMPONENTS)
+
+
+def _scope(table: str, loans: str) -> str:
+    return (
         f"FROM {table} i JOIN {loans} l ON l.id = i.loan_id "
         "WHERE l.institution_id = %s AND l.status = 'active' AND i.loan_id BETWEEN %s AND %s"
     )
-    frame = _query(sql, [institution_id, lo, hi], ["loan_id", "due_date", "principal_open", "open"])
+
+
+def _loan_sums(institution_id: int, lo: int, hi: int, as_of: dt.date) -> pl.DataFrame:
+    """Per active loan in [lo, hi]: open principal, and principal and total open on instalments due
+    before `as_of`, in fen. Summed by the database: one row per loan crosses the wire, not one per
+    instalment."""
+    principal = "i.principal_due - i.principal_paid - i.principal_waived"
+    sql = (
+        f"SELECT i.loan_id, SUM({principal}), "
+        f"SUM(CASE WHEN i.due_date < %s THEN {principal} ELSE 0 END), "
+        f"SUM(CASE WHEN i.due_date < %s THEN {_open()} ELSE 0 END) "
+        f"{_scope(Instalment._meta.db_table, Loan._meta.db_table)} GROUP BY i.loan_id"
+    )
+    names = ["loan_id", "outstanding_principal", "overdue_principal", "overdue_total"]
+    frame = _query(sql, [as_of, as_of, institution_id, lo, hi], names)
     if frame.height == 0:
-        return frame
-    return frame.with_columns(_date("due_date"), *_fen("principal_open", "open"))
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.Int64))
+    return frame.with_columns(*_fen(*names[1:]))
+
+
+def _past_due(institution_id: int, lo: int, hi: int, as_of: dt.date) -> pl.DataFrame:
+    """Instalments due by `as_of` with something still open (their due dates give DPD)."""
+    sql = (
+        f"SELECT i.loan_id, i.due_date, {_open()} "
+        f"{_scope(Instalment._meta.db_table, Loan._meta.db_table)} AND i.due_date <= %s AND ({_open()}) > 0"
+    )
+    frame = _query(sql, [institution_id, lo, hi, as_of], ["loan_id", "due_date", "open"])
+    if frame.height == 0:
+        return pl.DataFrame(schema={"loan_id": pl.Int64, "due_date": pl.Date, "open": pl.Int64})
+    return frame.with_columns(_date("due_date"), *_fen("open"))
+
+
+def _due_dates(loan_ids: list[int], as_of: dt.date) -> pl.DataFrame:
+    """Every due date up to `as_of` of the given loans (paid or not), for the upgrade rule's count."""
+    rows: list[tuple[int, dt.date]] = []
+    for n in range(0, len(loan_ids), 900):
+        rows.extend(
+            Instalment.objects.filter(loan_id__in=loan_ids[n : n + 900], due_date__lte=as_of).values_list(
+                "loan_id", "due_date"
+            )
+        )
+    return pl.DataFrame(rows, schema={"loan_id": pl.Int64, "due_date": pl.Date}, orient="row")
 
 
 def _loans(institution_id: int, lo: int, hi: int) -> pl.DataFrame:
@@ -230,19 +267,15 @@ def delinquency(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
     if loans.height == 0:
         return 0
     rules, tables = _product_rules(loans.get_column("product_version_id").unique().to_list())
-    inst = _instalments(institution_id, lo, hi)
     loans = loans.join(rules, on="product_version_id", how="left")
     earliest = (
-        inst.join(loans.select("loan_id", "tolerance_fen"), on="loan_id")
-        .filter((pl.col("due_date") <= as_of) & (pl.col("open") > pl.col("tolerance_fen")))
+        _past_due(institution_id, lo, hi, as_of)
+        .join(loans.select("loan_id", "tolerance_fen"), on="loan_id")
+        .filter(pl.col("open") > pl.col("tolerance_fen"))
         .group_by("loan_id")
         .agg(pl.col("due_date").min().alias("earliest"))
     )
-    sums = inst.group_by("loan_id").agg(
-        pl.col("principal_open").sum().alias("outstanding_principal"),
-        pl.col("principal_open").filter(pl.col("due_date") < as_of).sum().alias("overdue_principal"),
-        pl.col("open").filter(pl.col("due_date") < as_of).sum().alias("overdue_total"),
-    )
+    sums = _loan_sums(institution_id, lo, hi, as_of)
     frame = (
         loans.join(earliest, on="loan_id", how="left")
         .join(sums, on="loan_id", how="left")
@@ -284,8 +317,10 @@ def delinquency(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
             .alias("cured_on")
         )
     )
+    # the upgrade rule counts dues since the cure, for non-performing loans back at DPD 0 only
+    candidates = frame.filter((pl.col("prior_index") >= NPL_FROM) & pl.col("cured_on").is_not_null())
     dues = (
-        inst.select("loan_id", "due_date")
+        _due_dates(candidates.get_column("loan_id").to_list(), as_of)
         .join(frame.select("loan_id", "cured_on"), on="loan_id")
         .filter((pl.col("due_date") > pl.col("cured_on")) & (pl.col("due_date") <= as_of))
         .group_by("loan_id")
@@ -436,7 +471,7 @@ def penalty(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
     table, loans = Instalment._meta.db_table, Loan._meta.db_table
     principal = "i.principal_due - i.principal_paid - i.principal_waived"
     interest = "i.interest_due - i.interest_paid - i.interest_waived"
-    open_total = " + ".join(f"i.{c}_due - i.{c}_paid - i.{c}_waived" for c in COMPONENTS)
+    open_total = _open()
     sql = (
         f"SELECT i.id, i.due_date, {principal}, {interest}, {open_total}, i.penalty_pending, i.penalty_due, "  # noqa: S608
         f"l.annual_rate, l.product_version_id FROM {table} i JOIN {loans} l ON l.id = i.loan_id "
