@@ -185,3 +185,20 @@ def test_ledger_changes_wait_while_the_date_is_being_closed(demo, book, user_of)
         _pay(loan, user_of, "10.00", dt.date(2026, 3, 2))
     runner.run(demo)  # resumes and closes 03-02
     _pay(loan, user_of, "10.00", dt.date(2026, 3, 3))
+
+
+def test_a_closed_date_set_back_by_hand_is_not_charged_twice(demo, book, user_of):
+    from postloan.platform import services as platform
+
+    loan = book("twice")
+    _on(demo, dt.date(2026, 3, 1))
+    runner.run(demo, until=dt.date(2026, 3, 2))
+    assert _penalty(loan) == (D("0.32"), D("0"))  # 03-01, 03-02
+    demo = platform.set_business_date(
+        actor=user_of("admin"), institution=demo, new_date=dt.date(2026, 3, 2), reason="纠正营业日期"
+    )
+    runner.run(demo, rerun=True)  # 03-02 again: already in the ledger
+    assert _penalty(loan) == (D("0.32"), D("0"))
+    demo.refresh_from_db()
+    runner.run(demo)  # 03-03 is new
+    assert _penalty(loan) == (D("0.48"), D("0"))

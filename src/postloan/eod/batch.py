@@ -30,6 +30,7 @@ from postloan.eod.domain.rules import (
 from postloan.eod.models import (
     BucketTransition,
     ClassificationOverride,
+    EodRun,
     LoanDelinquency,
     LoanMonthEnd,
     PortfolioSnapshot,
@@ -455,6 +456,10 @@ def _mark_seen(institution_id: int, as_of: dt.date, lo: int, hi: int) -> bool:
     is not the one being closed (a rerun of an older date)."""
     if Institution.objects.get(pk=institution_id).business_date != as_of:
         return False
+    if EodRun.objects.filter(
+        institution_id=institution_id, business_date=as_of, status=EodRun.Status.SUCCEEDED
+    ).exists():
+        return False  # closed before, and the business date set back by hand: its day is in the ledger
     Loan.objects.filter(
         institution_id=institution_id, status=Loan.Status.ACTIVE, pk__gte=lo, pk__lte=hi, penalty_from=None
     ).update(penalty_from=as_of)
