@@ -249,3 +249,56 @@ def test_overrides_through_the_api(client, demo, user_of, loan):
     ended = call("manager", "post", f"/overrides/{body['id']}/end", {"note": "已和解"})
     assert ended.status_code == 200 and ended.json()["until"] == "2026-03-05"
     assert call("manager", "post", "/overrides/999999/end", {"note": "x"}).status_code == 404
+
+
+def test_an_ended_override_on_a_loan_never_late_upgrades_after_six_months(demo, user_of):
+    """次级 by a manual classification makes the loan non-performing; once the override ends, the
+    upgrade rule counts from the day the class changed (there was no cure: the loan was never late)."""
+    product = servicing.save_product(
+        actor=user_of("admin"),
+        institution=demo,
+        code="z",
+        name="z",
+        config={"term": 12, "annual_rate": "0.12"},
+    )
+    customer = servicing.create_customer(
+        actor=user_of("agent"), institution=demo, customer_no="CZ", name="丙"
+    )
+    loan = servicing.book_loan(
+        actor=user_of("agent"),
+        customer=customer,
+        product=product,
+        loan_no="LZ",
+        principal=D("12000.00"),
+        disbursed_on=dt.date(2026, 2, 10),  # due on the 10th from 03-10
+    )
+    loan.org_unit = user_of("collector").org_unit
+    loan.save()
+    _on(demo, dt.date(2026, 3, 5))
+    override = services.request_override(
+        actor=user_of("analyst"), loan=loan, classification="substandard", reason="担保人涉诉"
+    )
+    services.decide_override(actor=user_of("manager"), override=override, approve=True)
+    runner.run(demo)  # 03-05
+    assert LoanDelinquency.objects.get(loan=loan).classification == "substandard"
+    demo.refresh_from_db()
+    services.end_override(actor=user_of("manager"), override=override, note="诉讼撤销")
+
+    def run_on(day: dt.date) -> str:
+        from postloan.servicing.models import Instalment
+
+        _on(demo, day)
+        for row in Instalment.objects.filter(loan=loan, due_date__lte=day, principal_paid=0):
+            servicing.post_repayment(
+                actor=user_of("agent"),
+                loan=loan,
+                amount=row.principal_due + row.interest_due,
+                value_date=row.due_date if row.due_date < day else day,
+                channel="online",
+            )
+        runner.run(demo)
+        return LoanDelinquency.objects.get(loan=loan).classification
+
+    assert run_on(dt.date(2026, 3, 6)) == "substandard"  # the override ended; the NPL hold begins
+    assert run_on(dt.date(2026, 9, 4)) == "substandard"  # not yet six months since 03-05
+    assert run_on(dt.date(2026, 9, 5)) == "normal"  # six months, and six instalments paid (03-10…08-10)

@@ -195,7 +195,8 @@ def _floor_expr() -> pl.Expr:
 
 def _prior(institution_id: int, as_of: dt.date, lo: int, hi: int) -> pl.DataFrame:
     """Each loan's bucket and class at the end of the previous business date (its last transition
-    before `as_of`), and the date of its last bucket change: a rerun of a date finds the same."""
+    before `as_of`), and the date of its last bucket change (or, for a loan that never changed
+    bucket, of its last class change, such as a manual classification): a rerun finds the same."""
     table, loans = BucketTransition._meta.db_table, Loan._meta.db_table
     sql = (
         "SELECT t.loan_id, t.business_date, t.id, t.from_bucket, t.to_bucket, t.to_class "  # noqa: S608
@@ -218,6 +219,7 @@ def _prior(institution_id: int, as_of: dt.date, lo: int, hi: int) -> pl.DataFram
             pl.col("business_date")
             .filter(pl.col("from_bucket") != pl.col("to_bucket"))
             .last()
+            .fill_null(pl.col("business_date").last())
             .alias("moved_on"),
         )
         .with_columns(pl.col("loan_id").cast(pl.Int64))

@@ -169,9 +169,9 @@ def _replay_rules(
 ) -> tuple[dict[dt.date, dict[str, Any]], dt.date | None]:
     """The batch's rules applied to one loan's recorded days: appends its transitions to `moves`,
     returns its state per day and the day it was settled (None if it was not)."""
-    prior_bucket, prior_class, moved_on = str(config.buckets[0][0]), "normal", None
+    prior_bucket, prior_class, moved_on, changed_on = str(config.buckets[0][0]), "normal", None, None
     for day, from_bucket, to_bucket, to_class in before:
-        prior_bucket, prior_class = to_bucket, to_class
+        prior_bucket, prior_class, changed_on = to_bucket, to_class, day
         if from_bucket != to_bucket:
             moved_on = day
     states: dict[dt.date, dict[str, Any]] = {}
@@ -180,7 +180,8 @@ def _replay_rules(
         if settled_on is not None and s.day >= settled_on:
             break  # a settled loan leaves the batch: no state, no transitions, no month-end rows
         label = bucket(s.dpd, config.buckets)
-        cured_on = None if s.dpd > 0 else (s.day if label != prior_bucket else moved_on)
+        # as the batch's _prior: the last bucket change, else the last class change
+        cured_on = None if s.dpd > 0 else (s.day if label != prior_bucket else moved_on or changed_on)
         in_effect = [
             CLASS_INDEX[o.classification]
             for o in overrides
@@ -213,6 +214,8 @@ def _replay_rules(
             )
         if label != prior_bucket:
             moved_on = s.day
+        if label != prior_bucket or cls != prior_class:
+            changed_on = s.day
         prior_bucket, prior_class = label, cls
         stage = ifrs9_stage(s.dpd, cls)
         exposure = _fen(s.outstanding_principal + s.overdue_total - s.overdue_principal)
