@@ -84,6 +84,19 @@ def _pay(user_of, loan, amount, value_date):  # type: ignore[no-untyped-def]
         )
 
 
+def _close_days_paying_on_time(demo, user_of, specs, days):  # type: ignore[no-untyped-def]
+    """Book the loans, then close `days` dates from START, each payment booked on its value date."""
+    loans = _book(demo, user_of, specs)
+    for offset in range(days):
+        day = START + dt.timedelta(days=offset)
+        for loan, spec in zip(loans, specs, strict=True):
+            for when, amount in sorted(spec["payments"]):
+                if when == offset:
+                    _pay(user_of, loan, amount, day)
+        runner.run_date(demo, day)
+        demo.refresh_from_db()
+
+
 def _tables():  # type: ignore[no-untyped-def]
     """Every table the end of day writes, keyed by loan number (ids differ between attempts)."""
     no = dict(Loan.objects.values_list("pk", "loan_no"))
@@ -192,15 +205,7 @@ def test_backdated_payments_equal_on_time_ones(demo, user_of, specs, days):
     last = START + dt.timedelta(days=days - 1)
 
     def on_time():  # type: ignore[no-untyped-def]
-        loans = _book(demo, user_of, specs)
-        for offset in range(days):
-            day = START + dt.timedelta(days=offset)
-            for loan, spec in zip(loans, specs, strict=True):
-                for when, amount in sorted(spec["payments"]):
-                    if when == offset:
-                        _pay(user_of, loan, amount, day)
-            runner.run_date(demo, day)
-            demo.refresh_from_db()
+        _close_days_paying_on_time(demo, user_of, specs, days)
 
     def late():  # type: ignore[no-untyped-def]
         loans = _book(demo, user_of, specs)
@@ -231,15 +236,7 @@ def test_a_backdated_payment_file_equals_payments_on_time(demo, user_of, specs, 
     last = START + dt.timedelta(days=days - 1)
 
     def on_time():  # type: ignore[no-untyped-def]
-        loans = _book(demo, user_of, specs)
-        for offset in range(days):
-            day = START + dt.timedelta(days=offset)
-            for loan, spec in zip(loans, specs, strict=True):
-                for when, amount in sorted(spec["payments"]):
-                    if when == offset:
-                        _pay(user_of, loan, amount, day)
-            runner.run_date(demo, day)
-            demo.refresh_from_db()
+        _close_days_paying_on_time(demo, user_of, specs, days)
 
     def late_file():  # type: ignore[no-untyped-def]
         loans = _book(demo, user_of, specs)
