@@ -163,4 +163,6 @@ def test_no_worker_is_a_clear_failure(transactional_db, settings):
         runner.run_date(institution, START, workers="celery")
     run = EodRun.objects.get(institution=institution)
     assert run.status == "failed" and run.error and not run.checkpoints.exists()
+    institution.refresh_from_db()
+    assert institution.eod_closing is None  # nothing was written: payments may be posted meanwhile
     celery_app._instance = None

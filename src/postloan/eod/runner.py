@@ -159,6 +159,12 @@ def record_partition_error(run_id: int, index: int, exc: Exception) -> None:
 def _fail(run: EodRun, error: str) -> None:
     run.status, run.error, run.finished_at = EodRun.Status.FAILED, error, timezone.now()
     run.save(update_fields=["status", "error", "finished_at"])
+    if not run.checkpoints.exists():
+        # nothing of the date was written (no worker, a broker down): the ledger may change again;
+        # once a partition has been written, it stays closed until a retry finishes the date
+        Institution.objects.filter(pk=run.institution_id, eod_closing=run.business_date).update(
+            eod_closing=None
+        )
 
 
 def run_date(
