@@ -9,7 +9,15 @@ log="$data/demo.log"
 start=$(date +%s)
 POSTLOAN_DATA_DIR="$data" setsid make demo DEMO_ARGS="--port $port" >"$log" 2>&1 &
 pid=$!
-cleanup() { kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
+# TERM the server's process group, then KILL what is left after 15 s: granian can deadlock when a
+# second signal arrives during its shutdown (make forwards one), and a hung smoke test hangs CI.
+cleanup() {
+  kill -TERM -- -"$pid" 2>/dev/null || true
+  for _ in $(seq 1 15); do kill -0 -- -"$pid" 2>/dev/null || break; sleep 1; done
+  kill -KILL -- -"$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+}
 trap cleanup EXIT
 for _ in $(seq 1 240); do
   if curl -fsS "http://127.0.0.1:$port/login/" 2>/dev/null | grep -q 'name="username"'; then
