@@ -62,8 +62,8 @@ inst = Institution.objects.get(code="DEMO")
 as_of = inst.business_date  # the date the first run closes
 hi = Loan.objects.order_by("-pk").values_list("pk", flat=True).first()
 sql = (f"SELECT i.loan_id, i.due_date, {_open()} "
-       f"{_scope(Instalment._meta.db_table, Loan._meta.db_table)}")
-frame = _query(sql, [inst.pk, 0, hi], ["loan_id", "due_date", "open"]).with_columns(_date("due_date"), *_fen("open"))
+       f"{_scope(Instalment._meta.db_table, Loan._meta.db_table, 0, hi)}")
+frame = _query(sql, [inst.pk], ["loan_id", "due_date", "open"]).with_columns(_date("due_date"), *_fen("open"))
 t = time.perf_counter()
 dpd = (frame.filter((pl.col("due_date") <= as_of) & (pl.col("open") > 0)).group_by("loan_id")
        .agg(pl.col("due_date").min()).with_columns((pl.lit(as_of) - pl.col("due_date")).dt.total_days().alias("dpd"))

@@ -141,6 +141,7 @@ def run_partition(run_id: int, index: int, *, crash_after: int | None = None) ->
             continue
         started = time.monotonic()
         with transaction.atomic():
+            batch.tune_session()
             rows = steps[step](run.institution_id, run.business_date, lo, hi)
             EodCheckpoint.objects.create(
                 run=run, step=step, partition=index, rows=rows, seconds=round(time.monotonic() - started, 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from django.db import connection, models
 
 from postloan.platform.fields import EncryptedTextField, LookupHashField
@@ -67,11 +68,28 @@ def insert_rows(table: str, columns: list[str], rows: list[Any], chunk: int = 20
             cursor.executemany(sql, rows[start : start + chunk])
 
 
-def update_rows(table: str, key: str, columns: list[str], rows: list[Any], chunk: int = 20000) -> None:
-    """Set `columns` of the rows whose `key` is given: each row is (key, *values). PostgreSQL copies
-    them into a temporary table and updates with one join; elsewhere executemany."""
-    if not rows:
+def insert_frame(table: str, frame: pl.DataFrame) -> None:
+    """INSERT a frame's rows into `table` (columns by name). On PostgreSQL Polars writes the frame as
+    CSV straight into COPY, so no Python object is built per value; elsewhere executemany. Money
+    columns should be decimal text (exact on every driver)."""
+    if frame.height == 0:
         return
+    if connection.vendor != "postgresql":
+        insert_rows(table, frame.columns, frame.rows())
+        return
+    quoted = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
+    with connection.cursor() as cursor:
+        sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN (FORMAT csv)"
+        with cursor.cursor.copy(sql) as copy:
+            copy.write(frame.write_csv(include_header=False))
+
+
+def update_frame(table: str, key: str, frame: pl.DataFrame, chunk: int = 20000) -> None:
+    """Set the frame's other columns on the rows of `table` whose `key` the frame holds. PostgreSQL
+    copies the new values into a temporary table and updates with one join; elsewhere executemany."""
+    if frame.height == 0:
+        return
+    columns = [c for c in frame.columns if c != key]
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -81,7 +99,8 @@ def update_rows(table: str, key: str, columns: list[str], rows: list[Any], chunk
                 "CREATE TEMP TABLE postloan_update_rows AS "  # noqa: S608
                 f"SELECT {names} FROM {q(table)} LIMIT 0"
             )
-            insert_rows("postloan_update_rows", [key, *columns], rows)
+            insert_frame("postloan_update_rows", frame.select(key, *columns))
+            cursor.execute("ANALYZE postloan_update_rows")  # join on the key's index, not a hash of the table
             assignments = ", ".join(f"{q(c)} = u.{q(c)}" for c in columns)
             cursor.execute(
                 f"UPDATE {q(table)} t SET {assignments} FROM postloan_update_rows u "  # noqa: S608
@@ -89,7 +108,8 @@ def update_rows(table: str, key: str, columns: list[str], rows: list[Any], chunk
             )
             cursor.execute("DROP TABLE postloan_update_rows")
             return
+        rows = frame.select(*columns, key).rows()
         assignments = ", ".join(f"{q(c)} = %s" for c in columns)
         sql = f"UPDATE {q(table)} SET {assignments} WHERE {q(key)} = %s"  # noqa: S608
         for start in range(0, len(rows), chunk):
-            cursor.executemany(sql, [(*r[1:], r[0]) for r in rows[start : start + chunk]])
+            cursor.executemany(sql, rows[start : start + chunk])
