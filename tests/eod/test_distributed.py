@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from decimal import Decimal as D
@@ -166,3 +167,34 @@ def test_no_worker_is_a_clear_failure(transactional_db, settings):
     institution.refresh_from_db()
     assert institution.eod_closing is None  # nothing was written: payments may be posted meanwhile
     celery_app._instance = None
+
+
+def test_partitions_in_threads_close_dates_exactly_like_one_at_a_time(
+    transactional_db, settings, monkeypatch
+):
+    """POSTLOAN_EOD_THREADS on PostgreSQL: partitions run concurrently, each on its own connection;
+    elsewhere the setting is ignored (SQLite has one writer; InnoDB's gap locks would make
+    neighbouring partitions wait on each other) and the run is the same sequential one."""
+    one = Institution.objects.create(code="ONE", name="one thread", business_date=START)
+    two = Institution.objects.create(code="TWO", name="two threads", business_date=START)
+    for institution in (one, two):
+        _portfolio(institution)
+    threads: set[int] = set()
+    run_partition = runner.run_partition
+
+    def spy(run_id: int, index: int, **kwargs):  # type: ignore[no-untyped-def]
+        threads.add(threading.get_ident())
+        return run_partition(run_id, index, **kwargs)
+
+    monkeypatch.setattr(runner, "run_partition", spy)
+    for offset in range(4):
+        day = START + dt.timedelta(days=offset)
+        settings.EOD_THREADS = 1
+        runner.run_date(one, day, partition_size=2)
+        settings.EOD_THREADS = 2
+        runner.run_date(two, day, partition_size=2)
+    assert _tables(two) == _tables(one)
+    assert _tables(one)["delinquency"]  # the comparison is not of two empty tables
+    run = EodRun.objects.filter(institution=two).order_by("-business_date").first()
+    assert run.status == "succeeded" and run.checkpoints.count() == 4 * len(run.steps)
+    assert len(threads) == (3 if connection.vendor == "postgresql" else 1)  # main + two, or main alone

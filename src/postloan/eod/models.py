@@ -125,7 +125,8 @@ class PortfolioSnapshot(models.Model):
 class LoanMonthEnd(models.Model):
     """Loan-level state on each month-end business date (vintage and roll-rate reports read these)."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="month_ends")
+    # the (loan, business_date) unique index serves lookups by loan; a second one only slows month-end
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="month_ends", db_index=False)
     business_date = models.DateField(db_index=True)
     dpd = models.PositiveIntegerField()
     bucket = models.CharField(max_length=10)

@@ -113,3 +113,21 @@ def update_frame(table: str, key: str, frame: pl.DataFrame, chunk: int = 20000) 
         sql = f"UPDATE {q(table)} SET {assignments} WHERE {q(key)} = %s"  # noqa: S608
         for start in range(0, len(rows), chunk):
             cursor.executemany(sql, rows[start : start + chunk])
+
+
+def refresh_statistics(*tables: str) -> None:
+    """After a bulk load: reclaim the replaced row versions and refresh the planner's statistics now,
+    so the next queries (the first end of day) are not planned on an empty table's estimates while
+    autovacuum catches up. Inside a transaction PostgreSQL can only analyze, and MariaDB is left
+    alone (ANALYZE TABLE would commit the caller's transaction)."""
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+                cursor.execute(f"{vacuum} {q(table)}")
+            elif connection.vendor == "mysql" and not connection.in_atomic_block:
+                cursor.execute(f"ANALYZE TABLE {q(table)}")
+                cursor.fetchall()
+            elif connection.vendor == "sqlite":
+                cursor.execute(f"ANALYZE {q(table)}")

@@ -239,7 +239,8 @@ class ScheduleVersion(models.Model):
 class Instalment(models.Model):
     """Current state of one instalment (rewritten on every posting, in bulk)."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
+    # the (loan, period) unique index serves every lookup by loan; a second index would only slow writes
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments", db_index=False)
     period = models.PositiveIntegerField()
     due_date = models.DateField(db_index=True)
     principal_due = models.DecimalField(**MONEY)

@@ -6,10 +6,11 @@ import datetime as dt
 
 from django.db import transaction
 
+from postloan.platform.bulkwrite import refresh_statistics
 from postloan.platform.models import Institution, OrgUnit, Role, User
 from postloan.servicing import generator, importing, services
 from postloan.servicing.domain import product as P
-from postloan.servicing.models import ApprovalLimit, Product
+from postloan.servicing.models import ApprovalLimit, Customer, Instalment, Loan, Product, Repayment
 
 CHUNK = 50_000
 
@@ -111,4 +112,5 @@ def generate_into(
             )
             counts[entity] = counts.get(entity, 0) + batch.inserted + batch.updated + batch.unchanged
             counts[f"{entity}_rejected"] = counts.get(f"{entity}_rejected", 0) + batch.rejected
+    refresh_statistics(*(m._meta.db_table for m in (Customer, Loan, Instalment, Repayment)))
     return counts
