@@ -131,7 +131,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Broker for `postloan eod run --workers celery` and `postloan worker`: Redis or RabbitMQ (amqp://).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_QUEUE = env.str("POSTLOAN_CELERY_QUEUE", default="postloan")
-EOD_THREADS = env.int("POSTLOAN_EOD_THREADS", default=1)
+# Partitions a local end-of-day run works on at once (PostgreSQL only; elsewhere one at a time).
+EOD_THREADS = env.int("POSTLOAN_EOD_THREADS", default=2)
 EOD_WORKER_TIMEOUT = env.int("POSTLOAN_EOD_WORKER_TIMEOUT", default=3600)  # seconds a run waits for workers
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

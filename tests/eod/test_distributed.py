@@ -198,3 +198,32 @@ def test_partitions_in_threads_close_dates_exactly_like_one_at_a_time(
     run = EodRun.objects.filter(institution=two).order_by("-business_date").first()
     assert run.status == "succeeded" and run.checkpoints.count() == 4 * len(run.steps)
     assert len(threads) == (3 if connection.vendor == "postgresql" else 1)  # main + two, or main alone
+
+
+def test_a_partition_failing_in_a_thread_fails_the_run_and_a_retry_finishes_it(
+    transactional_db, settings, monkeypatch
+):
+    settings.EOD_THREADS = 2
+    institution = Institution.objects.create(code="FAIL", name="failing", business_date=START)
+    _portfolio(institution)
+    run_partition = runner.run_partition
+
+    def broken(run_id: int, index: int, **kwargs):  # type: ignore[no-untyped-def]
+        if index == 1:
+            raise RuntimeError("disk full")
+        return run_partition(run_id, index, **kwargs)
+
+    monkeypatch.setattr(runner, "run_partition", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        runner.run_date(institution, START, partition_size=2)
+    run = EodRun.objects.get(institution=institution, business_date=START)
+    assert run.status == "failed" and run.error == "RuntimeError: disk full"
+    assert not run.checkpoints.filter(partition=1).exists()
+    institution.refresh_from_db()
+    assert institution.business_date == START  # the date did not move on
+    monkeypatch.setattr(runner, "run_partition", run_partition)
+    retried = runner.run_date(institution, START, partition_size=2)
+    assert retried.pk == run.pk and retried.status == "succeeded"
+    assert retried.checkpoints.count() == 4 * len(retried.steps)
+    institution.refresh_from_db()
+    assert institution.business_date == START + dt.timedelta(days=1)

@@ -162,6 +162,8 @@ def _threads() -> int:
 
 
 def _run_threaded(run: EodRun, threads: int) -> None:
+    """Partitions on a pool of threads, each with its own database connection: while one waits on
+    the database the other computes. The first failure cancels the partitions not yet started."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
@@ -170,11 +172,14 @@ def _run_threaded(run: EodRun, threads: int) -> None:
         try:
             return run_partition(run.pk, index)
         finally:
-            connection.close()  # each thread has its own connection
+            connection.close()
 
-    with ThreadPoolExecutor(threads) as pool:
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="eod")
+    try:
         for _done in pool.map(one, range(len(run.counts["bounds"]))):
             pass
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def record_partition_error(run_id: int, index: int, exc: Exception) -> None:
