@@ -96,8 +96,9 @@ def test_leap_year_due_date(demo, book):
 
 def test_partial_payment_and_tolerance(demo, book, user_of):
     strict, lenient = book("strict"), book("lenient", tolerance="0.05")
+    exact = book("exact", tolerance="0.03")
     _on(demo, dt.date(2026, 3, 2))
-    for loan in (strict, lenient):
+    for loan in (strict, lenient, exact):
         services.post_repayment(
             actor=user_of("agent"),
             loan=loan,
@@ -108,6 +109,7 @@ def test_partial_payment_and_tolerance(demo, book, user_of):
     runner.run(demo)
     assert _state(strict)[0] == 2  # 0.03 short: still overdue since 02-28
     assert _state(lenient)[0] == 0  # 0.03 ≤ 0.05 tolerance: treated as paid
+    assert _state(exact)[0] == 0  # a shortfall equal to the tolerance is within it
 
 
 def test_backdated_payment_clears_delinquency(demo, book, user_of):
