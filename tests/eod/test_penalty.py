@@ -17,8 +17,9 @@ import pytest
 
 from postloan.eod import runner
 from postloan.eod.models import BucketTransition, LoanDelinquency
+from postloan.platform.models import Role
 from postloan.servicing import services
-from postloan.servicing.models import Instalment
+from postloan.servicing.models import ApprovalLimit, Instalment
 
 
 @pytest.fixture
@@ -183,8 +184,19 @@ def test_ledger_changes_wait_while_the_date_is_being_closed(demo, book, user_of)
         runner.run_date(demo, dt.date(2026, 3, 2), crash_after=1)
     with pytest.raises(ValidationError, match="日终批处理正在运行"):
         _pay(loan, user_of, "10.00", dt.date(2026, 3, 2))
+    ApprovalLimit.objects.create(
+        role=Role.objects.get(code="collection_manager"), kind="write_off", max_amount=D("100000.00")
+    )
+    write_off = services.request_adjustment(actor=user_of("agent"), loan=loan, kind="write_off", reason="x")
+    with pytest.raises(ValidationError, match="日终批处理正在运行"):
+        services.decide_adjustment(actor=user_of("manager"), adjustment=write_off, approve=True)
+    loan.refresh_from_db()
+    assert loan.status == "active"
     runner.run(demo)  # resumes and closes 03-02
     _pay(loan, user_of, "10.00", dt.date(2026, 3, 3))
+    services.decide_adjustment(actor=user_of("manager"), adjustment=write_off, approve=True)
+    loan.refresh_from_db()
+    assert loan.status == "written_off"
 
 
 def test_a_closed_date_set_back_by_hand_is_not_charged_twice(demo, book, user_of):

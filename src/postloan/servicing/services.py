@@ -851,6 +851,7 @@ def decide_adjustment(*, actor: User, adjustment: Adjustment, approve: bool, not
 
 
 def _post_write_off(loan: Loan, adjustment: Adjustment) -> None:
+    ensure_open(loan.institution)  # the batch has read the loan as active for the date it closes
     ledger = ledger_store.current_ledger(loan)
     total = ledger.total_outstanding()
     adjustment.status = Adjustment.Status.APPROVED
