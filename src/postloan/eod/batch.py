@@ -86,8 +86,13 @@ def _money(name: str) -> pl.Expr:
     return ((fen // 100).cast(pl.Utf8) + "." + (fen % 100).cast(pl.Utf8).str.zfill(2)).alias(name)
 
 
+def _remaining(component: str, alias: str = "i") -> str:
+    """SQL for what is still open of one component of an instalment."""
+    return f"{alias}.{component}_due - {alias}.{component}_paid - {alias}.{component}_waived"
+
+
 def _open(alias: str = "i") -> str:
-    return " + ".join(f"{alias}.{c}_due - {alias}.{c}_paid - {alias}.{c}_waived" for c in COMPONENTS)
+    return " + ".join(_remaining(c, alias) for c in COMPONENTS)
 
 
 def _scope(table: str, loans: str, lo: int, hi: int) -> str:
@@ -108,7 +113,7 @@ def _loan_sums(
     total open on instalments due before `as_of` (fen), and the earliest due date by `as_of` still
     open above the product's tolerance (`tolerances`: fen by product version), which gives DPD.
     Summed by the database: one row per loan crosses the wire, not one per instalment."""
-    principal = "i.principal_due - i.principal_paid - i.principal_waived"
+    principal = _remaining("principal")
     tolerance = " ".join(f"WHEN {int(pv)} THEN {int(fen)}" for pv, fen in tolerances.items())
     sql = (
         f"SELECT i.loan_id, SUM({principal}), "
@@ -478,8 +483,8 @@ def penalty(institution_id: int, as_of: dt.date, lo: int, hi: int) -> int:
     if not _mark_seen(institution_id, as_of, lo, hi):
         return 0
     table, loans = Instalment._meta.db_table, Loan._meta.db_table
-    principal = "i.principal_due - i.principal_paid - i.principal_waived"
-    interest = "i.interest_due - i.interest_paid - i.interest_waived"
+    principal = _remaining("principal")
+    interest = _remaining("interest")
     open_total = _open()
     sql = (
         f"SELECT i.id, i.due_date, {principal}, {interest}, {open_total}, i.penalty_pending, i.penalty_due, "
