@@ -153,12 +153,15 @@ def run_partition(run_id: int, index: int, *, crash_after: int | None = None) ->
 
 
 def _threads() -> int:
-    """Partitions run concurrently only on PostgreSQL: SQLite has a single writer, and on MariaDB
-    InnoDB's gap locks at partition boundaries would make neighbouring partitions wait on each other."""
+    """Partitions run concurrently only on PostgreSQL (SQLite has a single writer; on MariaDB InnoDB's
+    gap locks at partition boundaries would make neighbouring partitions wait on each other), and
+    only outside a caller's transaction, whose uncommitted run the threads' connections cannot see."""
     from django.conf import settings
     from django.db import connection
 
-    return settings.EOD_THREADS if connection.vendor == "postgresql" else 1
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return settings.EOD_THREADS
 
 
 def _run_threaded(run: EodRun, threads: int) -> None:
