@@ -17,29 +17,34 @@ from postloan.platform.models import AuditEntry
 from postloan.servicing import services as servicing
 
 
-@pytest.fixture
-def loan(demo, user_of):  # type: ignore[no-untyped-def]
+def _book(demo, user_of, no: str, term: int, principal: str, disbursed_on: dt.date):  # type: ignore[no-untyped-def]
+    """Loan L`no` at 12% on its own product, in the collection manager's subtree."""
     product = servicing.save_product(
         actor=user_of("admin"),
         institution=demo,
-        code="p",
-        name="p",
-        config={"term": 3, "annual_rate": "0.12"},
+        code=f"p{no}",
+        name=f"p{no}",
+        config={"term": term, "annual_rate": "0.12"},
     )
     customer = servicing.create_customer(
-        actor=user_of("agent"), institution=demo, customer_no="C1", name="甲"
+        actor=user_of("agent"), institution=demo, customer_no=f"C{no}", name="甲"
     )
     loan = servicing.book_loan(
         actor=user_of("agent"),
         customer=customer,
         product=product,
-        loan_no="L1",
-        principal=D("1000.00"),
-        disbursed_on=dt.date(2026, 1, 31),
+        loan_no=f"L{no}",
+        principal=D(principal),
+        disbursed_on=disbursed_on,
     )
-    loan.org_unit = user_of("collector").org_unit  # in the collection manager's subtree
+    loan.org_unit = user_of("collector").org_unit
     loan.save()
     return loan
+
+
+@pytest.fixture
+def loan(demo, user_of):  # type: ignore[no-untyped-def]
+    return _book(demo, user_of, "1", 3, "1000.00", dt.date(2026, 1, 31))
 
 
 def _on(demo, day):  # type: ignore[no-untyped-def]
@@ -254,26 +259,7 @@ def test_overrides_through_the_api(client, demo, user_of, loan):
 def test_an_ended_override_on_a_loan_never_late_upgrades_after_six_months(demo, user_of):
     """次级 by a manual classification makes the loan non-performing; once the override ends, the
     upgrade rule counts from the day the class changed (there was no cure: the loan was never late)."""
-    product = servicing.save_product(
-        actor=user_of("admin"),
-        institution=demo,
-        code="z",
-        name="z",
-        config={"term": 12, "annual_rate": "0.12"},
-    )
-    customer = servicing.create_customer(
-        actor=user_of("agent"), institution=demo, customer_no="CZ", name="丙"
-    )
-    loan = servicing.book_loan(
-        actor=user_of("agent"),
-        customer=customer,
-        product=product,
-        loan_no="LZ",
-        principal=D("12000.00"),
-        disbursed_on=dt.date(2026, 2, 10),  # due on the 10th from 03-10
-    )
-    loan.org_unit = user_of("collector").org_unit
-    loan.save()
+    loan = _book(demo, user_of, "Z", 12, "12000.00", dt.date(2026, 2, 10))  # due on the 10th from 03-10
     _on(demo, dt.date(2026, 3, 5))
     override = services.request_override(
         actor=user_of("analyst"), loan=loan, classification="substandard", reason="担保人涉诉"

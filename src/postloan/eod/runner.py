@@ -179,8 +179,7 @@ def _run_threaded(run: EodRun, threads: int) -> None:
 
     pool = ThreadPoolExecutor(threads, thread_name_prefix="eod")
     try:
-        for _done in pool.map(one, range(len(run.counts["bounds"]))):
-            pass
+        list(pool.map(one, range(len(run.counts["bounds"]))))  # raises the first partition's error
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -219,8 +218,8 @@ def run_date(
             from postloan.eod import distributed
 
             distributed.run_partitions(run)
-        elif crash_after is None and _threads() > 1:
-            _run_threaded(run, _threads())
+        elif crash_after is None and (threads := _threads()) > 1:
+            _run_threaded(run, threads)
         else:
             left = crash_after
             for index in range(len(run.counts["bounds"])):
